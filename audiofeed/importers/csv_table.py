@@ -13,7 +13,6 @@ import io
 import re
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
-from typing import Any
 
 from .convert import Context, FieldError, finish, read_event
 from .model import (
@@ -69,11 +68,9 @@ def read(
         ) from exc
     except OSError as exc:
         raise ScheduleError(f"cannot read: {exc.strerror}", path=path) from exc
-    try:
-        dialect: Any = csv.Sniffer().sniff(raw[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(raw, newline=""), dialect)
+    first_line = raw.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)  # the header decides
+    reader = csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter)
     header = next(reader, None)
     if not header:
         raise ScheduleError("empty: expected a header row", path=path)
@@ -213,7 +210,7 @@ def _start(cells: dict[str, str], zone: tzinfo | None) -> datetime:
     except ValueError as exc:
         message = str(exc).replace("the programme names no time zone", "no time zone is given")
         raise FieldError(
-            "start", message + " (add a time zone column or a default time zone)"
+            "start", message + " (add a time zone column or give a default time zone)"
         ) from None
 
 

@@ -48,15 +48,20 @@ class Change:
     kept: list[str] = field(default_factory=list)
 
     def diff(self) -> list[str]:
-        old = (self.old or "").splitlines(keepends=True)
+        """A unified diff of the file; the ``imported`` bookkeeping table is left out."""
+        old = _without_bookkeeping(self.old or "").splitlines(keepends=True)
         lines = difflib.unified_diff(
             old,
-            self.new.splitlines(keepends=True),
+            _without_bookkeeping(self.new).splitlines(keepends=True),
             fromfile=f"a/{self.path}" if self.old is not None else "/dev/null",
             tofile=f"b/{self.path}",
             n=1,
         )
         return [line.rstrip("\n") for line in lines]
+
+
+def _without_bookkeeping(text: str) -> str:
+    return re.sub(r"(?ms)^\[imported(?:\.fields)?\]\n.*?(?=^\+\+\+$)", "", text, count=1)
 
 
 @dataclass
