@@ -94,8 +94,9 @@ class Folder:
     def free_name(self, slug: str, ident: str | None) -> str:
         """``slug``, or ``slug-ID`` / ``slug-2`` … if another episode already has that name."""
         candidates = [slug]
-        if ident and not re.search(rf"(^|-){re.escape(ident.lower())}($|-)", slug):
-            candidates.append(f"{slug}-{ident.lower()}")
+        ident = re.sub(r"[^a-z0-9]+", "-", (ident or "").lower()).strip("-")[:9]
+        if ident and not re.search(rf"(^|-){re.escape(ident)}($|-)", slug):
+            candidates.append(f"{slug}-{ident}")
         candidates += [f"{slug}-{n}" for n in range(2, 1000)]
         for name in candidates:
             if name not in self.names:

@@ -173,8 +173,8 @@ def import_schedule(
 
 
 def _create(report: ImportReport, folder: Folder, session: Session) -> None:
-    base = slugify(session.slug or "") or slugify(session.title)
-    base = base or f"session-{slugify(session.source_id or '') or 'x'}"
+    base = slugify(session.slug or "", max_length=70) or slugify(session.title, max_length=70)
+    base = base or f"session-{slugify(session.source_id or '', max_length=60) or 'x'}"
     name = folder.free_name(base, session.source_id)
     guid = session.guid or str(uuid.uuid4())
     merged = new_episode(session, guid, name)
