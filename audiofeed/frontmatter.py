@@ -42,7 +42,9 @@ def parse(text: str, path: Path) -> Document:
     try:
         meta = tomllib.loads(head)
     except tomllib.TOMLDecodeError as exc:
-        raise EpisodeError(f"invalid TOML front matter: {_shift_line(str(exc), 1)}", path=path) from exc
+        raise EpisodeError(
+            f"invalid TOML front matter: {_shift_line(str(exc), 1)}", path=path
+        ) from exc
     return Document(meta=meta, body=body)
 
 

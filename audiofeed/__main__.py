@@ -1,0 +1,5 @@
+"""``python -m audiofeed``."""
+
+from .cli import main
+
+main()

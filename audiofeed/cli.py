@@ -1,0 +1,323 @@
+"""The command line. The only module that imports click."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import AudiofeedError, Problem, ValidationError
+
+log = logging.getLogger("audiofeed")
+
+
+def _rel(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def render_problem(p: Problem) -> str:
+    """``path: field: message`` with the path relative to the working folder."""
+    parts = [x for x in (_rel(p.path), p.field, p.message) if x]
+    prefix = "warning: " if p.severity == "warning" else "error: "
+    return prefix + ": ".join(parts)
+
+
+class AudiofeedGroup(click.Group):
+    """Turns AudiofeedError into one line per problem and a non-zero exit (traceback with -v)."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except ValidationError as exc:
+            _maybe_traceback(ctx)
+            for p in exc.problems:
+                click.echo(render_problem(p), err=True)
+            ctx.exit(1)
+        except AudiofeedError as exc:
+            _maybe_traceback(ctx)
+            click.echo(render_problem(Problem(exc.path, exc.field, exc.message)), err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("error: interrupted; the previously published feed is unchanged", err=True)
+            ctx.exit(130)
+
+
+def _maybe_traceback(ctx: click.Context) -> None:
+    if ctx.obj and ctx.obj.get("verbose"):
+        traceback.print_exc()
+
+
+class _LineHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(self.format(record), err=True)
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    handler = _LineHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO))
+    log.propagate = False
+
+
+@click.group(cls=AudiofeedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="The show's config.toml (default: found in this folder or a parent).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="More detail; tracebacks on errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.version_option(__version__, prog_name="audiofeed")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, verbose: bool, quiet: bool) -> None:
+    """Publish conference session recordings as a podcast feed and audio archive.
+
+    Run the commands inside a show folder (config.toml + episodes/). Start with
+    'audiofeed init DIR', add sessions with 'audiofeed new', then 'audiofeed check'
+    and 'audiofeed publish'.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+    ctx.obj["config_path"] = config_path
+    _setup_logging(verbose, quiet)
+
+
+def _config_path(ctx: click.Context) -> Path:
+    from .config import find
+
+    given = ctx.obj.get("config_path")
+    return given if given else find(Path.cwd())
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="My Conference", show_default=True, help="Podcast title.")
+@click.option(
+    "--author", default="The Organisers", show_default=True, help="Podcast author (organiser)."
+)
+def init(folder: Path, title: str, author: str) -> None:
+    """Create a new show in FOLDER: config.toml, cover, episodes/, recordings/."""
+    from .scaffold import init_show
+
+    for path in init_show(folder, title, author):
+        click.echo(f"created {_rel(path)}")
+    click.echo(f"next: edit {_rel(folder / 'config.toml')}, then 'audiofeed new --help'")
+
+
+@cli.command()
+@click.option("--title", help="Session title (default: the title tag of --from-audio).")
+@click.option("--start", help="Session start with offset, e.g. 2022-09-08T09:30+01:00.")
+@click.option(
+    "--audio",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The recording (inside the show folder).",
+)
+@click.option(
+    "--from-audio",
+    "from_audio",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use this recording and pre-fill title, speakers, date and duration from its tags.",
+)
+@click.option("--speaker", "speakers", multiple=True, help='"Name (Affiliation)"; repeatable.')
+@click.option("--chair", help='"Name (Affiliation)".')
+@click.option("--day", help='e.g. "Day 1".')
+@click.option("--track", help='e.g. "Roundtable A".')
+@click.option("--episode", type=click.IntRange(min=1), help="Episode number.")
+@click.option("--season", type=click.IntRange(min=1), help="Season number.")
+@click.option("--keyword", "keywords", multiple=True, help="Repeatable.")
+@click.option("--slug", help="File and URL name (default: from the title).")
+@click.option("--description", default="", help="Markdown description (else a placeholder).")
+@click.pass_context
+def new(
+    ctx: click.Context,
+    title: str | None,
+    start: str | None,
+    audio: Path | None,
+    from_audio: Path | None,
+    speakers: tuple[str, ...],
+    chair: str | None,
+    day: str | None,
+    track: str | None,
+    episode: int | None,
+    season: int | None,
+    keywords: tuple[str, ...],
+    slug: str | None,
+    description: str,
+) -> None:
+    """Create an episode file in episodes/ (with a new guid)."""
+    from .config import load
+    from .media import probe, read_tags
+    from .scaffold import new_episode, parse_person, parse_start
+
+    config = load(_config_path(ctx))
+    recording = from_audio or audio
+    meta: dict = {}
+    duration = None
+    if from_audio:
+        tags = read_tags(from_audio)
+        duration = probe(from_audio).duration
+        title = title or tags.get("title")
+        if not speakers and tags.get("artist"):
+            speakers = tuple(s.strip() for s in tags["artist"].replace(";", ",").split(","))
+        if not start and tags.get("date"):
+            start = _start_from_tag(tags["date"])
+    if not title:
+        raise AudiofeedError(
+            "missing; pass --title (or --from-audio with a title tag)", field="--title"
+        )
+    if not start:
+        raise AudiofeedError("missing; pass --start 2022-09-08T09:30+01:00", field="--start")
+    meta["title"] = title
+    meta["start"] = parse_start(start)
+    if recording:
+        root = config.root.resolve()
+        resolved = recording.resolve()
+        if not resolved.is_relative_to(root):
+            raise AudiofeedError(
+                f"must be inside the show folder {root}; copy it into recordings/ first",
+                path=recording,
+                field="--audio",
+            )
+        meta["audio"] = resolved.relative_to(root).as_posix()
+    meta.update(
+        slug=slug, day=day, track=track, episode=episode, season=season, keywords=list(keywords)
+    )
+    if duration:
+        meta["duration"] = str(dt.timedelta(seconds=round(duration)))
+    if chair:
+        meta["chair"] = parse_person(chair)
+    if speakers:
+        meta["speakers"] = [parse_person(s) for s in speakers if s]
+    path = new_episode(config.episodes_dir, meta, description)
+    click.echo(f"created {_rel(path)}")
+
+
+def _start_from_tag(date: str) -> str | None:
+    try:
+        value = dt.datetime.fromisoformat(date.strip())
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.astimezone()  # the machine's offset; the file says so and can be edited
+    return value.isoformat()
+
+
+@cli.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_context
+def check(ctx: click.Context, strict: bool) -> None:
+    """Validate config.toml, every episode and every recording; list every problem."""
+    from .check import check_show
+
+    problems = check_show(_config_path(ctx))
+    for p in problems:
+        click.echo(render_problem(p), err=True)
+    errors = [p for p in problems if p.severity == "error" or strict]
+    if errors:
+        click.echo(f"{len(errors)} problem(s) found", err=True)
+        ctx.exit(1)
+    click.echo("ok: no errors" + (f", {len(problems)} warning(s)" if problems else ""))
+
+
+@cli.command()
+@click.option("-n", "--dry-run", is_flag=True, help="Build and print the plan; upload nothing.")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete published objects nothing refers to (after the new feed is live).",
+)
+@click.option("--retag", is_flag=True, help="Tag every recording again (new media URLs).")
+@click.option("--base-url", help="Override publish.base_url from config.toml.")
+@click.pass_context
+def publish(
+    ctx: click.Context, dry_run: bool, prune: bool, retag: bool, base_url: str | None
+) -> None:
+    """Tag copies of the recordings, build the feed, publish what changed (feed last)."""
+    from .publish import Options
+    from .publish import publish as run
+
+    report = run(
+        _config_path(ctx), Options(dry_run=dry_run, prune=prune, retag=retag, base_url=base_url)
+    )
+    for w in report.warnings:
+        click.echo(render_problem(w), err=True)
+    for path in report.assigned_guids:
+        verb = "would assign" if dry_run else "assigned"
+        click.echo(f"{verb} a new guid in {_rel(path)}", err=True)
+    if dry_run:
+        for line in report.plan.lines():
+            click.echo(line)
+    click.echo(report.summary())
+    click.echo(f"feed: {report.feed_url}")
+
+
+@cli.command()
+@click.option(
+    "-p",
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0 = any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; loopback unless you mean to share it.",
+)
+@click.pass_context
+def serve(ctx: click.Context, port: int, host: str) -> None:
+    """Serve the published folder over HTTP (HEAD and byte ranges) for podcast apps."""
+    from urllib.parse import urlsplit
+
+    from .config import load
+    from .serve import make_server
+
+    config = load(_config_path(ctx))
+    folder = config.destination_path
+    if not folder.is_dir():
+        raise AudiofeedError("not published yet; run 'audiofeed publish' first", path=folder)
+    server = make_server(folder, host, port, verbose=ctx.obj["verbose"])
+    actual = server.server_port
+    base = f"http://{host}:{actual}/"
+    click.echo(f"serving {_rel(folder)} at {base}")
+    click.echo(f"feed: {base}feed.xml")
+    configured = urlsplit(config.publish.base_url)
+    if configured.port not in (actual, None) or configured.hostname not in (host, "localhost"):
+        click.echo(
+            f"warning: config.toml publish.base_url is {config.publish.base_url}; the "
+            f"feed's links point there, not here (publish --base-url {base})",
+            err=True,
+        )
+    click.echo("press Ctrl+C to stop", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="audiofeed")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+    sys.exit(0)

@@ -1,0 +1,272 @@
+"""config.toml -> frozen ``Config``; every problem is collected, then raised at once."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError, Problem, ValidationError
+
+CONFIG_NAME = "config.toml"
+LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SHOW_TYPES = ("episodic", "serial")
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Category:
+    """An Apple Podcasts category, optionally with a subcategory."""
+
+    name: str
+    sub: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name} > {self.sub}" if self.sub else self.name
+
+
+@dataclass(frozen=True)
+class Podcast:
+    title: str
+    description: str
+    author: str
+    language: str
+    categories: tuple[Category, ...]
+    image: Path
+    website: str
+    owner: Owner
+    explicit: bool = False
+    copyright: str | None = None
+    type: str = "episodic"
+
+
+@dataclass(frozen=True)
+class Publish:
+    base_url: str
+    destination: str = "public"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole show configuration; paths are absolute."""
+
+    root: Path
+    path: Path
+    podcast: Podcast
+    publish: Publish
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def episodes_dir(self) -> Path:
+        return self.root / "episodes"
+
+    @property
+    def destination_path(self) -> Path:
+        """The local destination folder (for the default local destination)."""
+        return (self.root / self.publish.destination).resolve()
+
+    def url(self, key: str) -> str:
+        """The public URL of a published object key."""
+        return self.publish.base_url + key
+
+
+PODCAST_KEYS = {
+    "title",
+    "description",
+    "author",
+    "language",
+    "categories",
+    "explicit",
+    "image",
+    "website",
+    "copyright",
+    "type",
+    "owner",
+}
+PUBLISH_KEYS = {"base_url", "destination"}
+
+
+class _Reader:
+    """Pulls typed values out of a TOML table, recording problems instead of raising."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.path, key, message))
+
+    def unknown(self, table: dict[str, Any], allowed: set[str], prefix: str) -> None:
+        for key in sorted(set(table) - allowed):
+            self.problem(f"{prefix}{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+    def string(
+        self,
+        table: dict[str, Any],
+        key: str,
+        prefix: str,
+        *,
+        required: bool = True,
+        default: str | None = None,
+    ) -> str | None:
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.problem(prefix + key, "missing; add it to config.toml")
+            return default
+        if not isinstance(value, str) or not value.strip():
+            self.problem(prefix + key, "must be a non-empty string")
+            return default
+        return value.strip()
+
+
+def load(path: Path) -> Config:
+    """Load and validate ``config.toml``; raise ``ValidationError`` listing every problem."""
+    path = path.resolve()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            "not found; run 'audiofeed init DIR' or pass --config", path=path
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start})", path=path) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=path) from exc
+    return parse(data, path)
+
+
+def parse(data: dict[str, Any], path: Path) -> Config:
+    """Validate an already parsed config table."""
+    r = _Reader(path)
+    r.unknown(data, {"podcast", "publish"}, "")
+    pod = _table(r, data, "podcast")
+    pub = _table(r, data, "publish")
+    r.unknown(pod, PODCAST_KEYS, "podcast.")
+    r.unknown(pub, PUBLISH_KEYS, "publish.")
+
+    p = "podcast."
+    title = r.string(pod, "title", p)
+    description = r.string(pod, "description", p)
+    author = r.string(pod, "author", p)
+    language = r.string(pod, "language", p)
+    if language and not LANGUAGE_RE.match(language):
+        r.problem(p + "language", f"{language!r} is not an ISO 639 code such as 'en' or 'en-gb'")
+    website = r.string(pod, "website", p)
+    if website and not _is_http_url(website):
+        r.problem(p + "website", f"{website!r} must be an absolute http(s) URL")
+    image = r.string(pod, "image", p)
+    image_path = (path.parent / image) if image else path.parent
+    if image and not image_path.is_file():
+        r.problem(p + "image", f"file {image!r} not found next to config.toml")
+    copyright_ = r.string(pod, "copyright", p, required=False)
+    show_type = r.string(pod, "type", p, required=False, default="episodic")
+    if show_type not in SHOW_TYPES:
+        r.problem(p + "type", f"must be one of {', '.join(SHOW_TYPES)}")
+    explicit = pod.get("explicit", False)
+    if not isinstance(explicit, bool):
+        r.problem(p + "explicit", "must be true or false")
+        explicit = False
+    owner = _owner(r, pod.get("owner"))
+    categories = _categories(r, pod.get("categories"))
+
+    base_url = r.string(pub, "base_url", "publish.")
+    if base_url and not _is_http_url(base_url):
+        r.problem("publish.base_url", f"{base_url!r} must be an absolute http(s) URL")
+    destination = r.string(pub, "destination", "publish.", required=False, default="public")
+
+    errors = [x for x in r.problems if x.severity == "error"]
+    if errors:
+        raise ValidationError(problems=r.problems)
+    assert title and description and author and language and website and base_url
+    return Config(
+        root=path.parent,
+        path=path,
+        podcast=Podcast(
+            title=title,
+            description=description,
+            author=author,
+            language=language,
+            categories=categories,
+            image=image_path,
+            website=website,
+            owner=owner,
+            explicit=explicit,
+            copyright=copyright_,
+            type=show_type or "episodic",
+        ),
+        publish=Publish(base_url=base_url.rstrip("/") + "/", destination=destination or "public"),
+    )
+
+
+def find(start: Path) -> Path:
+    """Find config.toml in ``start`` or its parents."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"no {CONFIG_NAME} here or in any parent folder; run 'audiofeed init DIR' or pass --config",
+        path=start,
+    )
+
+
+def _table(r: _Reader, data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        r.problem(key, f"missing [{key}] table")
+        return {}
+    if not isinstance(value, dict):
+        r.problem(key, f"must be a table: [{key}]")
+        return {}
+    return value
+
+
+def _owner(r: _Reader, value: Any) -> Owner:
+    if not isinstance(value, dict):
+        r.problem("podcast.owner", 'missing; add owner = { name = "…", email = "…" }')
+        return Owner("", "")
+    r.unknown(value, {"name", "email"}, "podcast.owner.")
+    name = r.string(value, "name", "podcast.owner.") or ""
+    email = r.string(value, "email", "podcast.owner.") or ""
+    if email and not EMAIL_RE.match(email):
+        r.problem("podcast.owner.email", f"{email!r} is not an email address")
+    return Owner(name, email)
+
+
+def _categories(r: _Reader, value: Any) -> tuple[Category, ...]:
+    from .categories import validate_category
+
+    key = "podcast.categories"
+    if value is None:
+        r.problem(key, 'missing; e.g. categories = ["Government"]')
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        r.problem(key, 'must be a non-empty list of strings such as "Business > Non-Profit"')
+        return ()
+    result = []
+    for text in value:
+        name, _, sub = (part.strip() for part in text.partition(">"))
+        message = validate_category(name, sub or None)
+        if message:
+            r.problem(key, message)
+        else:
+            result.append(Category(name, sub or None))
+    return tuple(result)
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)

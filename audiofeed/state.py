@@ -1,0 +1,105 @@
+"""What audiofeed remembers between runs: the published manifest and the local probe cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST_KEY = ".audiofeed/manifest.json"
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class MediaRecord:
+    """A published recording: which source and tags made it, and what was uploaded."""
+
+    fingerprint: str
+    key: str
+    size: int
+    sha256: str
+    mime: str
+    duration: float
+
+
+@dataclass
+class Manifest:
+    """Kept at the destination, written last: what the live feed refers to."""
+
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> {size, sha256}
+    media: dict[str, MediaRecord] = field(default_factory=dict)  # episode guid -> record
+
+    @classmethod
+    def from_bytes(cls, data: bytes | None) -> Manifest:
+        """Parse a manifest; a missing or unreadable one is an empty one (full re-check)."""
+        if not data:
+            return cls()
+        try:
+            raw = json.loads(data)
+            if raw.get("version") != MANIFEST_VERSION:
+                return cls()
+            media = {guid: MediaRecord(**rec) for guid, rec in raw.get("media", {}).items()}
+            return cls(objects=dict(raw.get("objects", {})), media=media)
+        except (ValueError, TypeError, AttributeError):
+            return cls()
+
+    def to_bytes(self) -> bytes:
+        """Deterministic JSON: same content, same bytes."""
+        raw = {
+            "version": MANIFEST_VERSION,
+            "objects": self.objects,
+            "media": {guid: asdict(rec) for guid, rec in self.media.items()},
+        }
+        return (json.dumps(raw, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+class ProbeCache:
+    """Source facts (sha256, duration …) keyed by path, size and mtime, so unchanged
+    recordings are not read again. Lives in ``.audiofeed/cache.json`` in the show folder."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.dirty = False
+        try:
+            self.entries: dict[str, dict[str, Any]] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            self.entries = {}
+
+    @staticmethod
+    def _stamp(source: Path) -> list[int]:
+        st = source.stat()
+        return [st.st_size, st.st_mtime_ns]
+
+    def get(self, source: Path) -> dict[str, Any] | None:
+        entry = self.entries.get(str(source))
+        if entry and entry.get("stamp") == self._stamp(source):
+            return entry["facts"]
+        return None
+
+    def put(self, source: Path, facts: dict[str, Any]) -> None:
+        self.entries[str(source)] = {"stamp": self._stamp(source), "facts": facts}
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            write_atomic(self.path, json.dumps(self.entries, sort_keys=True).encode())
+            self.dirty = False
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder, fsync and rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,85 @@
+"""A local folder as destination (the default): every write is temp file + fsync + rename."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..errors import StorageError
+from .base import RemoteObject
+
+TEMP_PREFIX = ".audiofeed-tmp-"
+
+
+class LocalBackend:
+    """Publishes into a folder that any web server (or ``audiofeed serve``) can serve."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()) or ".." in key.split("/"):
+            raise StorageError(f"object key {key!r} escapes the destination", path=self.root)
+        return path
+
+    def list(self) -> dict[str, RemoteObject]:
+        if not self.root.exists():
+            return {}
+        result = {}
+        for path in self.root.rglob("*"):
+            if path.is_file() and not path.name.startswith(TEMP_PREFIX):
+                key = path.relative_to(self.root).as_posix()
+                result[key] = RemoteObject(key=key, size=path.stat().st_size)
+        return result
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"cannot read {key}: {exc.strerror}", path=self.root) from exc
+
+    def put(
+        self, key: str, source: Path, *, content_type: str, cache_control: str, sha256: str
+    ) -> RemoteObject:
+        dest = self._path(key)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=dest.parent)
+            try:
+                with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                    shutil.copyfileobj(src, out, 1 << 20)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, dest)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        except OSError as exc:
+            raise StorageError(f"cannot write {key}: {exc.strerror}", path=self.root) from exc
+        size = dest.stat().st_size
+        if size != source.stat().st_size:
+            raise StorageError(
+                f"{key}: wrote {size} bytes, expected {source.stat().st_size}", path=self.root
+            )
+        return RemoteObject(key=key, size=size, sha256=sha256, content_type=content_type)
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot delete {key}: {exc.strerror}", path=self.root) from exc
+        parent = path.parent
+        root = self.root.resolve()
+        while parent != root and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
