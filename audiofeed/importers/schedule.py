@@ -127,6 +127,7 @@ def import_schedule(
     Raises :class:`ScheduleError` (every problem, each naming file and session)
     before anything is written."""
     show_dir = Path(show_dir)
+    skip_flags = ("do_not_record", *(f for f in skip_flags if f != "do_not_record"))
     if not show_dir.is_dir():
         raise ScheduleError("not a folder", path=show_dir)
     programme = load_programme(Path(source), csv_mapping=csv_mapping, time_zone=time_zone)
