@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 
 import pytest
 
+from tests.support import REPO_ROOT
 from tests.support.seaweed import SeaweedFS, run_seaweedfs
+
+# Several checkouts (git worktrees, CI clones) can share one Python, whose editable
+# install of audiofeed points at only one of them. Make THIS checkout's package win,
+# here and in subprocesses (`python -m audiofeed`, the `audiofeed` script) run by tests.
+_root = str(REPO_ROOT)
+if sys.path[:1] != [_root]:
+    sys.path.insert(0, _root)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_root, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != _root]]
+)
 
 
 @pytest.fixture(scope="session")

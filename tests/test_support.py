@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -16,6 +17,7 @@ from pathlib import Path
 import botocore.exceptions
 import pytest
 
+from tests.support import REPO_ROOT
 from tests.support.clients import (
     AXE_JS,
     GpoError,
@@ -104,6 +106,24 @@ def site(tmp_path_factory):
 
 def _sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- this checkout
+
+
+def test_audiofeed_comes_from_this_checkout(tmp_path):
+    """conftest pins this checkout first on sys.path and PYTHONPATH (shared Pythons)."""
+    import audiofeed
+
+    assert Path(audiofeed.__file__).resolve().parents[1] == REPO_ROOT
+    out = subprocess.run(
+        [sys.executable, "-c", "import audiofeed; print(audiofeed.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(out).resolve().parents[1] == REPO_ROOT
 
 
 # --------------------------------------------------------------------------- http
