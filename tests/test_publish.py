@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 import feedparser
 import podcastparser
-from conftest import ffprobe_duration, tree_snapshot
-from helpers_cli import run
+
+from tests.support.cli import run
+from tests.support.show import ffprobe_duration, tree_snapshot
 
 
 def episode_meta(show: Path) -> dict[str, dict]:
