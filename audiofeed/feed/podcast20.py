@@ -17,7 +17,6 @@ TRANSCRIPT_TYPES = {
     ".srt": "application/x-subrip",
     ".json": "application/json",
     ".html": "text/html",
-    ".htm": "text/html",
     ".txt": "text/plain",
 }
 #: timed formats: marked rel="captions"
@@ -145,10 +144,10 @@ class Item(BaseEntryExtension):
             _person(item, person)
         if t.chapters_url:
             el = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
-            el.attrib.update(url=t.chapters_url, type=CHAPTERS_TYPE)
+            el.attrib.update({"url": t.chapters_url, "type": CHAPTERS_TYPE})
         for url, type_, language in t.transcripts:
             el = xml_elem(f"{{{PODCAST_NS}}}transcript", item)
-            el.attrib.update(url=url, type=type_)
+            el.attrib.update({"url": url, "type": type_})
             if language:
                 el.attrib["language"] = language
             if type_ in CAPTION_TYPES:
