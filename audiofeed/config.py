@@ -422,7 +422,9 @@ def _feeds(r: _Reader, value: Any, main_guid: Any) -> tuple[FeedSpec, ...]:
             r.problem(where + "guid", "must be a lowercase UUID")
         filt = _filter(r, table.get("filter", {}), where + "filter")
         if not filt and latest is None:
-            r.problem(where + "filter", 'missing; e.g. filter = { day = "Day 1" } or latest = 50')
+            r.problem(
+                where + "filter", 'needs a filter such as filter = { day = "Day 1" } or latest = 50'
+            )
         if key:
             specs.append(
                 FeedSpec(

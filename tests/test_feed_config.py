@@ -55,13 +55,13 @@ def test_bad_feeds_config_is_one_line_per_problem(show: Path) -> None:
     add_feeds(show, '[[feeds]]\nkey = "Day 2.xml"\nfilter = { colour = "red" }\n')
     proc = run("check", cwd=show)
     assert proc.returncode == 1
-    cfg = show / "config.toml"
     assert (
-        f"error: {cfg}: feeds[1].key: 'Day 2.xml' must be a lowercase ASCII name ending .xml"
+        "error: config.toml: feeds[1].key: 'Day 2.xml' must be a lowercase ASCII name ending .xml"
         in proc.stderr
     )
     assert (
-        f"error: {cfg}: feeds[1].filter.colour: unknown field (allowed: day, track" in proc.stderr
+        "error: config.toml: feeds[1].filter.colour: unknown field (allowed: day, track"
+        in proc.stderr
     )
 
 
