@@ -26,6 +26,7 @@ MUST_NOT_IMPORT = {
     "storage": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "publish": {"cli"},
     "rules": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    "importers": {"media", "shownotes", "feed", "site", "publish", "cli"},
 }
 
 
