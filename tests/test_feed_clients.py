@@ -18,10 +18,10 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
-from feed_helpers import load
 
 from audiofeed.publish import Options, publish
 from audiofeed.serve import make_server
+from tests.support.feed_helpers import load
 
 HERE = Path(__file__).resolve().parent
 

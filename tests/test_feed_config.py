@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from feed_helpers import NS, items, load, replace_episode, xml
-from helpers_cli import run
-
 from audiofeed import feed
+from tests.support.cli import run
+from tests.support.feed_helpers import NS, items, load, replace_episode, xml
 
 
 def add_feeds(show: Path, text: str) -> None:

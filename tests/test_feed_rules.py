@@ -8,10 +8,10 @@ import zlib
 from pathlib import Path
 
 import pytest
-from feed_helpers import build
-from helpers_cli import run
 
 from audiofeed.rules import check_artwork, check_feed
+from tests.support.cli import run
+from tests.support.feed_helpers import build
 
 
 def lines(data: bytes, severity: str = "error") -> list[str]:

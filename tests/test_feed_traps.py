@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from feed_helpers import NS, build, items, load, replace_episode, xml
-from helpers_cli import run
 
 from audiofeed import feed
 from audiofeed.errors import ValidationError
+from tests.support.cli import run
+from tests.support.feed_helpers import NS, build, items, load, replace_episode, xml
 
 
 def test_fg01_explicit_is_true_or_false_in_channel_and_items(show: Path) -> None:
