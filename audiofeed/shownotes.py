@@ -67,11 +67,15 @@ def html_to_text(fragment: str) -> str:
 
 def people_html(episode: Episode) -> str:
     """'Chair: …' and 'Speakers: …' as a list, escaped."""
+    return people_html_for(episode.chairs, episode.speakers)
+
+
+def people_html_for(chairs: tuple[Person, ...], speakers: tuple[Person, ...]) -> str:
     rows = []
-    if episode.chairs:
-        rows.append(("Chair" if len(episode.chairs) == 1 else "Chairs", episode.chairs))
-    if episode.speakers:
-        rows.append(("Speaker" if len(episode.speakers) == 1 else "Speakers", episode.speakers))
+    if chairs:
+        rows.append(("Chair" if len(chairs) == 1 else "Chairs", chairs))
+    if speakers:
+        rows.append(("Speaker" if len(speakers) == 1 else "Speakers", speakers))
     if not rows:
         return ""
     items = "".join(
@@ -85,12 +89,22 @@ def _names(people: tuple[Person, ...]) -> str:
 
 
 def render(episode: Episode) -> ShowNotes:
-    """Show notes of one episode."""
-    body_html = markdown_to_html(episode.body)
+    """Show notes of one episode (memoised: publish asks for them more than once)."""
+    return _render(episode.body, episode.title, episode.chairs, episode.speakers)
+
+
+@lru_cache(maxsize=65536)
+def _render(
+    body: str, title: str, chairs: tuple[Person, ...], speakers: tuple[Person, ...]
+) -> ShowNotes:
+    body_html = markdown_to_html(body)
     text = html_to_text(body_html)
-    first = next((line for line in text.splitlines() if line.strip()), episode.title)
+    first = next((line for line in text.splitlines() if line.strip()), title)
+    # body_html is sanitized already; only the people list still needs it (same result as
+    # sanitizing the concatenation, at a fraction of the cost)
+    people = people_html_for(chairs, speakers)
     return ShowNotes(
-        html=sanitize(body_html + people_html(episode)),
+        html=(body_html + (sanitize(people) if people else "")).strip(),
         summary=truncate(first, SUMMARY_LIMIT),
         text=text,
     )
