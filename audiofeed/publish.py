@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import catalog as catalog_mod
 from . import config as config_mod
-from . import feed, frontmatter, media, shownotes
+from . import feed, frontmatter, media, shownotes, site
 from .catalog import Catalog, Episode
 from .config import Config
 from .errors import AudiofeedError, MediaError, Problem, ValidationError
@@ -29,7 +29,7 @@ from .storage import (
     open_backend,
     plan,
 )
-from .storage.plan import STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA
+from .storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA, STAGE_PAGE
 
 log = logging.getLogger("audiofeed")
 
@@ -180,7 +180,8 @@ def apply(
 
 
 class Builder:
-    """Builds every artifact of the show into ``.audiofeed/build`` (media, art, feed, manifest)."""
+    """Builds every artifact of the show into ``.audiofeed/build``: media, art, archive pages,
+    feed, manifest."""
 
     def __init__(
         self,
@@ -229,6 +230,12 @@ class Builder:
         assets = feed.FeedAssets(
             feed_url=self.config.url(FEED_KEY), image_url=self.config.url(cover.key)
         )
+        pages = site.build_site(
+            self.catalog, items, site.SiteAssets(feed_key=FEED_KEY, image_key=cover.key)
+        )
+        for key, data in sorted(pages.items()):
+            stage = STAGE_ASSET if key.startswith("assets/") else STAGE_PAGE
+            artifacts.append(self.bytes_artifact(key, data, stage))
         artifacts.append(
             self.bytes_artifact(FEED_KEY, feed.build(self.catalog, items, assets), STAGE_FEED)
         )
