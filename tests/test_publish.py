@@ -90,7 +90,8 @@ def test_second_publish_rewrites_nothing(show: Path) -> None:
 def test_dry_run_prints_plan_and_writes_nothing(show: Path) -> None:
     proc = run("publish", "--dry-run", cwd=show, check=True)
     assert "upload  feed.xml" in proc.stdout
-    assert re.search(r"total: 9 to upload \([\d,]+ bytes\)", proc.stdout)
+    # 6 recordings, cover, 6 episode pages, index, 2 page assets, feed, manifest
+    assert re.search(r"total: 18 to upload \([\d,]+ bytes\)", proc.stdout)
     assert not (show / "public").exists()
 
 
@@ -122,13 +123,17 @@ def test_missing_guid_is_assigned_once_and_kept(show: Path) -> None:
     assert guid in {e["guid"] for e in parse(show)["episodes"]}
 
 
-def test_description_edit_republishes_feed_only(show: Path) -> None:
+def test_description_edit_republishes_its_page_and_the_feed_only(show: Path) -> None:
     run("publish", cwd=show, check=True)
     ep_file = show / "episodes" / "01-outcomes-measurement.md"
     ep_file.write_text(ep_file.read_text() + "\nAn added closing paragraph.\n")
     proc = run("publish", "--dry-run", cwd=show, check=True)
     uploads = [ln.split()[1] for ln in proc.stdout.splitlines() if ln.startswith("upload")]
-    assert uploads == ["feed.xml", ".audiofeed/manifest.json"]
+    assert uploads == [
+        "episodes/outcomes-measurement.html",
+        "feed.xml",
+        ".audiofeed/manifest.json",
+    ]
 
 
 def test_hostile_description_is_sanitised_in_feed(show: Path) -> None:
