@@ -55,6 +55,7 @@ class Report:
     plan: Plan
     dry_run: bool
     episodes: int
+    archive_url: str = ""
     assigned_guids: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -124,6 +125,7 @@ def publish(
     report = Report(
         destination=backend.describe(),
         feed_url=config.url(FEED_KEY),
+        archive_url=config.url(site.INDEX_KEY),
         plan=the_plan,
         dry_run=options.dry_run,
         episodes=len(catalog.episodes),

@@ -36,6 +36,7 @@ def local_file(show: Path, url: str) -> Path:
 def test_demo_feed_parses_with_six_real_enclosures(show: Path) -> None:
     proc = run("publish", cwd=show, check=True)
     assert "feed: http://127.0.0.1:8000/feed.xml" in proc.stdout
+    assert "archive: http://127.0.0.1:8000/index.html" in proc.stdout
     feed = parse(show)
     assert feed["title"] == "Social Outcomes Conference 2022"
     assert len(feed["episodes"]) == 6

@@ -24,7 +24,7 @@ from . import formatting as fmt
 from . import transcript as transcript_mod
 from .render import ASSETS, Templates
 
-__all__ = ["ASSETS", "SiteAssets", "SiteItem", "build_site", "episode_key"]
+__all__ = ["ASSETS", "INDEX_KEY", "SiteAssets", "SiteItem", "build_site", "episode_key"]
 
 INDEX_KEY = "index.html"
 
