@@ -392,3 +392,33 @@ def test_published_folder_has_no_stray_files(published_show: Show, tmp_path: Pat
         if p.is_file()
     }
     assert not [k for k in digest if k.endswith((".tmp", "~"))]
+
+
+def test_sessions_without_day_or_track_are_grouped_by_date(fresh_show: Show) -> None:
+    catalog, items = _items(fresh_show)
+    plain = [
+        dataclasses.replace(
+            item, episode=dataclasses.replace(item.episode, day=None, track=None, body="")
+        )
+        for item in items
+    ]
+    pages = site.build_site(
+        catalog, plain, site.SiteAssets(feed_key="feed.xml", image_key="images/cover.jpg")
+    )
+    index = Page(pages["index.html"].decode())
+    text = " ".join(" ".join(index.text).split())
+    assert "Monday 2 March 2026" in text and "Tuesday 3 March 2026" in text
+    assert index.all("h3") == [{"class": "session-title"}] * 3  # sessions, no track headings
+    episode = pages["episodes/data-roundtable.html"].decode()
+    assert "About this session" not in episode  # nothing to say: no empty section
+
+
+def test_an_empty_show_still_has_an_index(fresh_show: Show) -> None:
+    catalog, _ = _items(fresh_show)
+    pages = site.build_site(
+        dataclasses.replace(catalog, episodes=()),
+        [],
+        site.SiteAssets(feed_key="feed.xml", image_key="images/cover.jpg"),
+    )
+    assert sorted(pages) == ["assets/site.js", "assets/style.css", "index.html"]
+    assert b"No sessions have been published yet." in pages["index.html"]
