@@ -19,7 +19,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..catalog import Catalog, Episode, Person
 from ..config import Config
-from ..shownotes import ShowNotes, markdown_to_html
+from ..shownotes import ShowNotes, html_to_text, markdown_to_html, truncate
 from . import formatting as fmt
 from . import transcript as transcript_mod
 from .render import ASSETS, Templates
@@ -165,7 +165,7 @@ def _common(config: Config, assets: SiteAssets, sessions: list[SessionView]) -> 
         "podcast": pod,
         "lang": pod.language,
         "podcast_description_html": description_html,
-        "podcast_summary": " ".join(pod.description.split())[:300],
+        "podcast_summary": truncate(" ".join(html_to_text(description_html).split()), 300),
         "feed_key": assets.feed_key,
         "feed_url": feed_url,
         "image_key": assets.image_key,
