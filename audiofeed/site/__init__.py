@@ -140,9 +140,10 @@ def build_site(catalog: Catalog, items: Sequence[SiteItem], assets: SiteAssets) 
         days=_days(sessions, newest=newest),
     )
     for n, session in enumerate(sessions):
+        context = {**common, "lang": session.episode.language or config.podcast.language}
         pages[session.key] = templates.render(
             "episode.html",
-            **common,
+            **context,
             root="../",
             canonical=session.url,
             description=session.summary,

@@ -140,6 +140,8 @@ guid = "22222222-2222-4222-8222-222222222222"
 slug = "data-roundtable"
 day = "Day 1"
 track = "Room B"
+language = "en-gb"
+license = "CC BY 4.0"
 links = [{ title = "Background paper", url = "https://example.org/paper" }]
 
 [[speakers]]

@@ -120,6 +120,14 @@ def test_episode_page_shows_the_session(published_show: Show) -> None:
     assert page.all("input")[0]["value"] == "http://127.0.0.1:8000/feed.xml"
     hrefs = {a["href"] for a in page.all("a")}
     assert {"podcast://127.0.0.1:8000/feed.xml", "pcast://127.0.0.1:8000/feed.xml"} <= hrefs
+    assert '<html lang="en">' in html  # the show's language
+
+
+def test_episode_language_and_licence(published_show: Show) -> None:
+    html = published_show.page("episodes/data-roundtable.html")
+    assert '<html lang="en-gb">' in html
+    assert "<dt>Licence</dt><dd>CC BY 4.0</dd>" in html
+    assert '<html lang="en">' in published_show.page("index.html")
 
 
 @pytest.mark.parametrize("key", PAGES)
