@@ -84,7 +84,7 @@ class SessionView:
     url: str  # absolute public URL of the page
     summary: str
     notes_html: Markup  # sanitized by shownotes
-    media_path: str  # media URL relative to the site root when published alongside
+    media_path: str  # relative to the archive root (absolute if published elsewhere): |href
     media_url: str
     media_type: str
     media_format: str

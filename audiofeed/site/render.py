@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -37,7 +38,10 @@ class Templates:
             keep_trailing_newline=True,
         )
         self.env.filters.update(
-            timestamp=formatting.timestamp, duration=formatting.duration, size=formatting.size
+            timestamp=formatting.timestamp,
+            duration=formatting.duration,
+            size=formatting.size,
+            href=href,
         )
 
     def _where(self, name: str) -> Path:
@@ -75,6 +79,15 @@ class Templates:
         except jinja2.TemplateNotFound as exc:  # pragma: no cover - packaged files exist
             raise TemplateError(f"asset {name!r} not found", path=self._where(name)) from exc
         return source.encode("utf-8")
+
+
+@jinja2.pass_context
+def href(context: jinja2.runtime.Context, path: str) -> str:
+    """A link to ``path`` (relative to the archive root) from the page being rendered;
+    absolute URLs stay as they are."""
+    if urlsplit(path).scheme:
+        return path
+    return str(context.get("root", "")) + path
 
 
 def _template_frame(exc: BaseException, default: Path) -> tuple[Path, int | None]:

@@ -430,3 +430,19 @@ def test_an_empty_show_still_has_an_index(fresh_show: Show) -> None:
     )
     assert sorted(pages) == ["assets/site.js", "assets/style.css", "index.html"]
     assert b"No sessions have been published yet." in pages["index.html"]
+
+
+def test_media_published_elsewhere_keeps_its_absolute_url(fresh_show: Show) -> None:
+    catalog, items = _items(fresh_show)
+    elsewhere = [
+        dataclasses.replace(item, media_url=f"https://media.example.org/{item.episode.slug}.mp3")
+        for item in items
+    ]
+    pages = site.build_site(
+        catalog, elsewhere, site.SiteAssets(feed_key="feed.xml", image_key="images/cover.jpg")
+    )
+    page = Page(pages["episodes/opening-plenary.html"].decode())
+    (source,) = page.all("source")
+    assert source["src"] == "https://media.example.org/opening-plenary.mp3"
+    seeks = [a["href"] for a in page.all("a") if "data-seek" in a]
+    assert seeks[1] == "https://media.example.org/opening-plenary.mp3#t=2.0"
