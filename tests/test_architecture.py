@@ -27,6 +27,7 @@ MUST_NOT_IMPORT = {
     "site": {"media", "feed", "publish", "cli"},
     "storage": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "publish": {"cli"},
+    "rules": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "importers": {"media", "shownotes", "feed", "site", "publish", "cli"},
 }
 

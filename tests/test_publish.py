@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 import feedparser
 import podcastparser
-from conftest import ffprobe_duration, tree_snapshot
-from helpers_cli import run
+
+from tests.support.cli import run
+from tests.support.show import ffprobe_duration, tree_snapshot
 
 
 def episode_meta(show: Path) -> dict[str, dict]:
@@ -91,8 +92,8 @@ def test_second_publish_rewrites_nothing(show: Path) -> None:
 def test_dry_run_prints_plan_and_writes_nothing(show: Path) -> None:
     proc = run("publish", "--dry-run", cwd=show, check=True)
     assert "upload  feed.xml" in proc.stdout
-    # 6 recordings, cover, 6 episode pages, index, 2 page assets, feed, manifest
-    assert re.search(r"total: 18 to upload \([\d,]+ bytes\)", proc.stdout)
+    # 6 recordings, cover, transcript, 2 page assets, 6 episode pages, index, 2 feeds, manifest
+    assert re.search(r"total: 20 to upload \([\d,]+ bytes\)", proc.stdout)
     assert not (show / "public").exists()
 
 
@@ -130,8 +131,9 @@ def test_description_edit_republishes_its_page_and_the_feed_only(show: Path) -> 
     ep_file.write_text(ep_file.read_text() + "\nAn added closing paragraph.\n")
     proc = run("publish", "--dry-run", cwd=show, check=True)
     uploads = [ln.split()[1] for ln in proc.stdout.splitlines() if ln.startswith("upload")]
-    assert uploads == [
+    assert uploads == [  # its page, then both feeds
         "episodes/outcomes-measurement.html",
+        "day1.xml",
         "feed.xml",
         ".audiofeed/manifest.json",
     ]
