@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.media import make_audio, make_image
 
 #: slug -> (recording file, real length in seconds)
 RECORDINGS = {
@@ -56,36 +57,6 @@ class Show:
 
     def page(self, key: str) -> str:
         return (self.public / key).read_text(encoding="utf-8")
-
-
-def ffmpeg(*args: str) -> None:
-    exe = shutil.which("ffmpeg")
-    assert exe, "ffmpeg is required (scripts/install-test-deps.sh installs it)"
-    subprocess.run(
-        [exe, "-hide_banner", "-loglevel", "error", "-y", *args],
-        check=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
-
-
-def make_audio(path: Path, seconds: float) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    codec = (
-        ["-c:a", "aac", "-b:a", "64k", "-f", "ipod"]
-        if path.suffix == ".m4a"
-        else ["-c:a", "libmp3lame", "-b:a", "64k"]
-    )
-    ffmpeg(
-        "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}",
-        "-ac", "1", "-fflags", "+bitexact", *codec, str(path),
-    )  # fmt: skip
-
-
-def make_cover(path: Path) -> None:
-    ffmpeg(
-        "-f", "lavfi", "-i", "color=c=0x1f4e79:s=1400x1400", "-frames:v", "1", str(path)
-    )  # fmt: skip
 
 
 CONFIG = """\
@@ -179,7 +150,7 @@ def write_show(root: Path, *, site: str = "") -> Show:
     """Write the test show into ``root`` (recordings made by ffmpeg) and return its paths."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "config.toml").write_text(CONFIG.format(site=site), encoding="utf-8")
-    make_cover(root / "cover.jpg")
+    make_image(root / "cover.jpg", 1400, color="0x1f4e79")
     for path, seconds in RECORDINGS.values():
         make_audio(root / path, seconds)
     (root / "transcripts").mkdir()

@@ -4,60 +4,24 @@ the configured base_url's port: everything a page loads must be a relative link.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page
 
 from audiofeed.serve import make_server
+from tests.support.clients import chromium, run_axe
 
 from .conftest import CHAPTERS, EVIL_SPEAKER, EVIL_TITLE, RECORDINGS, Show
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-]
-REPO = Path(__file__).resolve().parents[2]
-
-
-def axe_script() -> Path:
-    """axe-core's browser build: tests/node/ (scripts/install-test-deps.sh), else a user cache."""
-    for candidate in (
-        REPO / "tests/node/node_modules/axe-core/axe.min.js",
-        Path.home() / ".cache/audiofeed-tests/node/node_modules/axe-core/axe.min.js",
-    ):
-        if candidate.is_file():
-            return candidate
-    npm = shutil.which("npm")
-    assert npm, "npm is required for axe-core (scripts/install-test-deps.sh)"
-    prefix = Path.home() / ".cache/audiofeed-tests/node"
-    prefix.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "axe-core@4"],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return prefix / "node_modules/axe-core/axe.min.js"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    exe = shutil.which("chromium")
-    assert exe, "Debian's chromium is required (apt-get install -y chromium)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+    """Debian's chromium under Playwright (tests/support/clients.py)."""
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -269,16 +233,14 @@ def test_no_serious_accessibility_violations(
     context = browser.new_context(color_scheme=scheme)
     page = context.new_page()
     page.goto(base + key)
-    page.add_script_tag(path=os.fspath(axe_script()))
-    options = {"resultTypes": ["violations"]}
+    options: dict = {"resultTypes": ["violations"]}
     if scheme == "dark":
         options["runOnly"] = ["color-contrast"]
-    violations = page.evaluate(
-        """async (options) => (await axe.run(document, options)).violations
-            .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                        nodes: v.nodes.map(n => n.html).slice(0, 3)}))""",
-        options,
-    )
+    violations = run_axe(page, options=options)
     context.close()
-    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    serious = [
+        (v["id"], v["impact"], v["help"], [n["html"] for n in v["nodes"][:3]])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == [], serious
