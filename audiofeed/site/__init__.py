@@ -100,6 +100,7 @@ class SessionView:
     speakers: tuple[PersonView, ...]
     chapters: tuple[ChapterView, ...]
     transcript: tuple[transcript_mod.Cue, ...]
+    transcript_path: str | None  # the published transcript file, like media_path: |href
 
     @property
     def title(self) -> str:
@@ -183,18 +184,17 @@ def _common(config: Config, assets: SiteAssets, sessions: list[SessionView]) -> 
 def _session(config: Config, item: SiteItem) -> SessionView:
     e = item.episode
     key = episode_key(e.slug)
-    base = config.publish.base_url
-    media_path = item.media_url[len(base) :] if item.media_url.startswith(base) else item.media_url
+    transcript_url = getattr(item, "transcript_url", None)  # feed.FeedItem has it
     return SessionView(
         episode=e,
         key=key,
         url=config.url(key),
         summary=item.notes.summary,
         notes_html=Markup(markdown_to_html(e.body)),  # sanitized (allow-list) by shownotes
-        media_path=media_path,
+        media_path=_from_root(config, item.media_url),
         media_url=item.media_url,
         media_type=item.media_type,
-        media_format=(media_path.rsplit(".", 1)[-1].upper() if "." in media_path else "audio"),
+        media_format=_format_name(item.media_url),
         size=fmt.size(item.media_length),
         duration=item.duration,
         duration_text=fmt.duration(item.duration),
@@ -211,7 +211,20 @@ def _session(config: Config, item: SiteItem) -> SessionView:
             if c.toc
         ),
         transcript=transcript_mod.load(e),
+        transcript_path=_from_root(config, transcript_url) if transcript_url else None,
     )
+
+
+def _from_root(config: Config, url: str) -> str:
+    """A published URL as a path from the archive root (absolute if published elsewhere)."""
+    base = config.publish.base_url
+    return url[len(base) :] if url.startswith(base) else url
+
+
+def _format_name(url: str) -> str:
+    """``MP3``, ``M4A`` … from the file name."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].upper() if "." in name else "audio"
 
 
 def _person(p: Person) -> PersonView:

@@ -24,7 +24,7 @@ from audiofeed.publish import publish as run_publish
 from audiofeed.shownotes import render
 from audiofeed.storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_PAGE
 
-from .conftest import EVIL_SPEAKER, EVIL_TITLE, RECORDINGS, Show, publish
+from .conftest import EVIL_SPEAKER, EVIL_TITLE, RECORDINGS, VTT, Show, publish
 
 PAGES = ["index.html", *(f"episodes/{slug}.html" for slug in RECORDINGS)]
 
@@ -111,6 +111,11 @@ def test_episode_page_shows_the_session(published_show: Show) -> None:
     assert "Why outcomes matter" in text
     # transcript, with speakers and seekable timestamps
     assert "Transcript" in text and "Prof Ben Sample: Outcomes matter because people do." in text
+    (transcript_link,) = [
+        a for a in page.all("a") if a.get("href", "").startswith("../transcripts/")
+    ]
+    assert "download" in transcript_link
+    assert (published_show.public / transcript_link["href"].removeprefix("../")).read_text() == VTT
     # download link with format, size and duration
     size = (published_show.public / source["src"].removeprefix("../")).stat().st_size
     download = next(a for a in page.all("a") if "download" in a)
