@@ -52,7 +52,13 @@ def sanitize(fragment: str) -> str:
 
 
 def markdown_to_html(markdown: str) -> str:
-    """Markdown (inline HTML allowed) -> sanitized HTML."""
+    """Markdown (inline HTML allowed) -> sanitized HTML (memoised: the feed, the pages and
+    the tags all ask for the same descriptions)."""
+    return _markdown_to_html(markdown)
+
+
+@lru_cache(maxsize=65536)
+def _markdown_to_html(markdown: str) -> str:
     return sanitize(_markdown().render(clean_text(markdown)))
 
 
