@@ -9,11 +9,11 @@ run, to show where the rest of the machine went.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import statistics
 import subprocess
 import sys
-import time
 import venv
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +58,27 @@ def proc_cpu(pid: int) -> float:
         return 0.0
 
 
+#: Runs the measured command for ``run``: a fresh small interpreter forks and execs it and
+#: reports the child's rusage. (Linux carries the peak RSS of the process that called exec
+#: over to the new program, so forking it from this big process would put a ~60 MiB floor
+#: under every figure.)
+LAUNCHER = """
+import json, os, sys, time
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.close(int(sys.argv[1]))
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+os.write(int(sys.argv[1]), json.dumps([wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss,
+                        os.waitstatus_to_exitcode(status)]).encode())
+"""
+
+
 def run(
     cmd: list[str],
     *,
@@ -65,27 +86,35 @@ def run(
     cwd: Path | None = None,
     server_pid: int | None = None,
 ) -> Sample:
-    """Run ``cmd`` to completion; raise CommandFailed (with its output) on a non-zero exit."""
+    """Run ``cmd`` to completion; raise CommandFailed (with its output) on a non-zero exit.
+
+    Wall time, CPU (user+sys of the command and every descendant it waited for) and peak
+    RSS are measured by the launcher right around fork/exec and wait4.
+    """
     server_before = proc_cpu(server_pid) if server_pid else 0.0
-    t0 = time.perf_counter()
+    read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        cmd,
+        [sys.executable, "-S", "-E", "-c", LAUNCHER, str(write_fd), *cmd],
         env=env,
         cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        pass_fds=(write_fd,),
     )
+    os.close(write_fd)
     out = proc.stdout.read() if proc.stdout else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    proc.wait()
+    with os.fdopen(read_fd, "rb") as f:
+        report = f.read()
+    if not report:
+        raise CommandFailed(f"launcher failed for {' '.join(cmd)}:\n{out.decode()[-3000:]}")
+    wall, cpu, rss, code = json.loads(report)
+    if code != 0:
         text = out.decode(errors="replace")[-3000:]
-        raise CommandFailed(f"{' '.join(cmd)} exited {proc.returncode}:\n{text}")
+        raise CommandFailed(f"{' '.join(cmd)} exited {code}:\n{text}")
     server = proc_cpu(server_pid) - server_before if server_pid else 0.0
-    cpu = usage.ru_utime + usage.ru_stime
-    return Sample(wall, cpu, usage.ru_maxrss, server, out.decode(errors="replace"))
+    return Sample(wall, cpu, rss, server, out.decode(errors="replace"))
 
 
 def rotate(items: list, n: int) -> list:

@@ -300,7 +300,7 @@ class Bench:
         self.record("g", series, 0, 0)
 
 
-def environment(peers: Peers | None) -> dict:
+def environment(peers: Peers | None, src: Path) -> dict:
     def version(mod: str) -> str:
         out = subprocess.run(
             [sys.executable, "-c", f"import importlib.metadata as m; print(m.version('{mod}'))"],
@@ -311,7 +311,7 @@ def environment(peers: Peers | None) -> dict:
         return out.stdout.strip() or "?"
 
     git = subprocess.run(
-        ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+        ["git", "-C", str(src), "describe", "--always", "--dirty"],
         capture_output=True,
         text=True,
         check=False,
@@ -324,7 +324,7 @@ def environment(peers: Peers | None) -> dict:
         .splitlines()
     )
     return {
-        "audiofeed": git,
+        "audiofeed": git or str(src),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "load_before": os.getloadavg(),
@@ -364,7 +364,7 @@ def main() -> int:
             log(f"SeaweedFS at {srv.endpoint} (pid {srv.pid})")
             if not bench.s3_ready:
                 log("audiofeed has no S3 backend in this tree: (a)-(d) run the peers only")
-        env = environment(bench.peers)
+        env = environment(bench.peers, bench.src)
         for case in cases:
             try:
                 getattr(bench, f"case_{case}")()
