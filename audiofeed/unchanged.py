@@ -1,0 +1,279 @@
+"""Deciding "nothing changed" cheaply, before the heavy imports (boto3, feedgen, mutagen …).
+
+After every successful publish audiofeed records, per destination, a stamp of its inputs
+(every file of the show folder by path, size and mtime, the files it used from outside
+the folder, audiofeed's own code, the options that shape the output) and the sha256 of
+the manifest it published. A later ``audiofeed publish`` whose inputs give the same stamp
+asks the destination one question — is the manifest still the one we published? — and,
+if so, stops there: for S3 a single signed HEAD of the manifest over ``http.client``
+(its ``x-amz-meta-sha256``), for a folder a read of the manifest file. Anything unusual
+(another stamp, another manifest, credentials only boto3 can find, an error of any kind)
+means "not sure", and the full publish runs as always.
+
+The record lives in ``.audiofeed/published.json``; deleting it only costs the full check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+RECORD = Path(".audiofeed") / "published.json"
+MANIFEST_KEY = ".audiofeed/manifest.json"
+SKIP_TOP = {".audiofeed", ".git", ".hg", ".svn", "__pycache__", ".pytest_cache"}
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+ENV_KEYS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION")
+TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a publish goes, as far as the record is concerned (never a secret)."""
+
+    destination: str  # "s3://bucket/prefix" or a folder (absolute)
+    base_url: str
+    endpoint_url: str | None = None
+    region: str | None = None
+    addressing_style: str | None = None
+    profile: str | None = None
+    prune: bool = False
+
+    def key(self) -> str:
+        env = {k: os.environ.get(k, "") for k in ENV_KEYS}
+        return json.dumps([self.__dict__, env], sort_keys=True, default=str)
+
+
+def _code_stamp() -> list[Any]:
+    """audiofeed's own code: an upgrade or a local edit changes what a build produces."""
+    here = Path(__file__).resolve().parent
+    out = []
+    for dirpath, dirnames, filenames in os.walk(here):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if not name.endswith((".pyc", ".pyo")):
+                st = os.stat(os.path.join(dirpath, name))
+                out.append(
+                    [os.path.relpath(os.path.join(dirpath, name), here), st.st_size, st.st_mtime_ns]
+                )
+    return out
+
+
+def _tree(root: Path, skip: set[Path]) -> list[Any]:
+    out: list[Any] = []
+
+    def walk(folder: str, rel: str) -> None:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            name = f"{rel}{entry.name}"
+            if not rel and entry.name in SKIP_TOP:
+                continue
+            if entry.is_dir(follow_symlinks=True):
+                if Path(entry.path).resolve() not in skip:
+                    walk(entry.path, name + "/")
+            else:
+                try:
+                    st = entry.stat(follow_symlinks=True)
+                except OSError:
+                    out.append([name, None])
+                    continue
+                out.append([name, st.st_size, st.st_mtime_ns])
+
+    walk(str(root), "")
+    return out
+
+
+def _external(paths: list[str]) -> list[Any]:
+    out: list[Any] = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append([p, st.st_size, st.st_mtime_ns])
+        except OSError:
+            out.append([p, None])
+    return out
+
+
+def inputs_stamp(root: Path, target: Target, external: list[str]) -> str:
+    """A hash of everything a publish to ``target`` is built from."""
+    skip = set()
+    if not target.destination.startswith("s3://"):
+        skip.add(Path(target.destination).resolve())
+    blob = json.dumps(
+        [target.key(), _tree(root.resolve(), skip), _external(external), _code_stamp()],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _load(root: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((root / RECORD).read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def remember(
+    root: Path,
+    target: Target,
+    *,
+    manifest: bytes,
+    external: list[str],
+    lines: list[str],
+) -> None:
+    """Record a successful publish: the stamp of its inputs, the manifest it left, and
+    what a run that finds nothing to do prints."""
+    from .state import write_atomic
+
+    data = _load(root)
+    data[target.key()] = {
+        "inputs": inputs_stamp(root, target, external),
+        "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
+        "external": external,
+        "lines": lines,
+    }
+    write_atomic(root / RECORD, json.dumps(data, indent=1, sort_keys=True).encode())
+
+
+def forget(root: Path) -> None:
+    """Drop every record (a publish that changed anything re-records after it)."""
+    (root / RECORD).unlink(missing_ok=True)
+
+
+def nothing_changed(root: Path, target: Target) -> list[str] | None:
+    """The lines a no-op publish prints, if the inputs and the published manifest are
+    exactly as last recorded; else None (run the full publish)."""
+    if os.environ.get("AUDIOFEED_FULL_CHECK"):
+        return None
+    entry = _load(root).get(target.key())
+    if not isinstance(entry, dict):
+        return None
+    try:
+        if entry.get("inputs") != inputs_stamp(root, target, list(entry.get("external", []))):
+            return None
+        published = _published_sha256(target)
+    except Exception:  # anything unexpected: not sure, so do the full check
+        return None
+    if published is None or published != entry.get("manifest_sha256"):
+        return None
+    lines = entry.get("lines")
+    return [str(x) for x in lines] if isinstance(lines, list) else None
+
+
+# -- asking the destination ----------------------------------------------------------------
+
+
+def _published_sha256(target: Target) -> str | None:
+    if not target.destination.startswith("s3://"):
+        try:
+            data = (Path(target.destination) / MANIFEST_KEY).read_bytes()
+        except OSError:
+            return None
+        return hashlib.sha256(data).hexdigest()
+    return _s3_manifest_sha256(target)
+
+
+def _s3_manifest_sha256(target: Target) -> str | None:
+    """``x-amz-meta-sha256`` of the published manifest by one SigV4-signed HEAD, with
+    credentials from the environment only (profiles, SSO and roles: boto3's business)."""
+    access = os.environ.get("AWS_ACCESS_KEY_ID")
+    secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if target.profile or os.environ.get("AWS_PROFILE") or not access or not secret:
+        return None
+    region = target.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    endpoint = (
+        target.endpoint_url
+        or os.environ.get("AWS_ENDPOINT_URL_S3")
+        or os.environ.get("AWS_ENDPOINT_URL")
+    )
+    rest = target.destination[len("s3://") :]
+    bucket, _, prefix = rest.partition("/")
+    prefix = "/".join(p for p in prefix.split("/") if p)
+    key = f"{prefix}/{MANIFEST_KEY}" if prefix else MANIFEST_KEY
+    if endpoint:
+        parts = urlsplit(endpoint)
+        if parts.username or parts.password or parts.path not in ("", "/"):
+            return None
+        scheme, host = parts.scheme, parts.netloc
+        region = region or "us-east-1"
+        virtual = target.addressing_style == "virtual"
+    else:
+        if not region:
+            return None
+        scheme, host = "https", f"s3.{region}.amazonaws.com"
+        virtual = target.addressing_style != "path" and "." not in bucket
+    if virtual:
+        host, path = f"{bucket}.{host}", "/" + quote(key, safe="/~")
+    else:
+        path = f"/{quote(bucket, safe='')}/" + quote(key, safe="/~")
+    headers = _sign("HEAD", host, path, region, access, secret, os.environ.get("AWS_SESSION_TOKEN"))
+    status, found = _head(scheme, host, path, headers)
+    if status != 200:
+        return None
+    return found.get("x-amz-meta-sha256")
+
+
+def _sign(
+    method: str, host: str, path: str, region: str, access: str, secret: str, token: str | None
+) -> dict[str, str]:
+    """AWS Signature Version 4 headers for a bodiless request (S3: the path as given)."""
+    now = dt.datetime.now(dt.UTC)
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    headers = {"host": host, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": amz_date}
+    if token:
+        headers["x-amz-security-token"] = token
+    names = sorted(headers)
+    canonical = "\n".join(
+        [
+            method,
+            path,
+            "",
+            "".join(f"{n}:{headers[n].strip()}\n" for n in names),
+            ";".join(names),
+            EMPTY_SHA256,
+        ]
+    )
+    scope = f"{day}/{region}/s3/aws4_request"
+    to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    )
+    k = f"AWS4{secret}".encode()
+    for part in (day, region, "s3", "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={access}/{scope}, "
+        f"SignedHeaders={';'.join(names)}, Signature={signature}"
+    )
+    return headers
+
+
+def _head(scheme: str, host: str, path: str, headers: dict[str, str]) -> tuple[int, dict]:
+    import http.client
+
+    conn: http.client.HTTPConnection
+    if scheme == "https":
+        import ssl
+
+        bundle = os.environ.get("AWS_CA_BUNDLE")  # as boto3 would
+        context = ssl.create_default_context(cafile=bundle or None)
+        conn = http.client.HTTPSConnection(host, timeout=TIMEOUT, context=context)
+    elif scheme == "http":
+        conn = http.client.HTTPConnection(host, timeout=TIMEOUT)
+    else:
+        return 0, {}
+    try:
+        conn.request("HEAD", path, headers={k: v for k, v in headers.items() if k != "host"})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}
+    finally:
+        conn.close()
