@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,15 +53,48 @@ def sanitize(fragment: str) -> str:
     ).strip()
 
 
+#: Markdown digest -> sanitized HTML: what this process rendered (or took from the seed).
+_HTML: dict[str, str] = {}
+#: The same from a previous run (``seed_cache``), used only where the digest matches.
+_SEED: dict[str, str] = {}
+
+
 def markdown_to_html(markdown: str) -> str:
     """Markdown (inline HTML allowed) -> sanitized HTML (memoised: the feed, the pages and
-    the tags all ask for the same descriptions)."""
-    return _markdown_to_html(markdown)
+    the tags all ask for the same descriptions; a publish seeds it from the last run)."""
+    digest = hashlib.blake2b(markdown.encode("utf-8", "surrogatepass"), digest_size=16)
+    key = digest.hexdigest()
+    html = _HTML.get(key)
+    if html is None:
+        html = _SEED.get(key)
+        if html is None:
+            html = sanitize(_markdown().render(clean_text(markdown)))
+        _HTML[key] = html
+    return html
 
 
-@lru_cache(maxsize=65536)
-def _markdown_to_html(markdown: str) -> str:
-    return sanitize(_markdown().render(clean_text(markdown)))
+def cache_version() -> str:
+    """What the rendered HTML depends on besides the Markdown: library versions and rules."""
+    from importlib.metadata import version
+
+    rules = json.dumps(
+        [
+            sorted(ALLOWED_TAGS),
+            sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()),
+            sorted(URL_SCHEMES),
+        ]
+    )
+    return f"markdown-it-py {version('markdown-it-py')}; nh3 {version('nh3')}; {rules}"
+
+
+def seed_cache(entries: dict[str, str]) -> None:
+    """Reuse HTML rendered by an earlier run (``{digest: html}``, same ``cache_version``)."""
+    _SEED.update(entries)
+
+
+def rendered_cache() -> dict[str, str]:
+    """Everything rendered or reused in this process, to seed the next run with."""
+    return dict(_HTML)
 
 
 def html_to_text(fragment: str) -> str:
