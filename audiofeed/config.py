@@ -56,6 +56,19 @@ class Publish:
 
 
 @dataclass(frozen=True)
+class TagSettings:
+    """How recordings are tagged (``[tags]``; every key optional)."""
+
+    id3_version: str = "2.4"  # "2.4" (default) or "2.3" for old players
+    strip_existing: bool = False  # drop tags audiofeed does not write (encoder, ReplayGain …)
+    cover_max_px: int | None = None  # downscale larger cover art to fit this many pixels
+
+    @property
+    def id3_major(self) -> int:
+        return 3 if self.id3_version == "2.3" else 4
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole show configuration; paths are absolute."""
 
@@ -64,6 +77,7 @@ class Config:
     podcast: Podcast
     publish: Publish
     extra: dict[str, Any] = field(default_factory=dict)
+    tags: TagSettings = field(default_factory=TagSettings)
 
     @property
     def episodes_dir(self) -> Path:
@@ -93,6 +107,8 @@ PODCAST_KEYS = {
     "owner",
 }
 PUBLISH_KEYS = {"base_url", "destination"}
+TAGS_KEYS = {"id3_version", "strip_existing", "cover_max_px"}
+ID3_VERSIONS = ("2.4", "2.3")
 
 
 class _Reader:
@@ -148,7 +164,7 @@ def load(path: Path) -> Config:
 def parse(data: dict[str, Any], path: Path) -> Config:
     """Validate an already parsed config table."""
     r = _Reader(path)
-    r.unknown(data, {"podcast", "publish"}, "")
+    r.unknown(data, {"podcast", "publish", "tags"}, "")
     pod = _table(r, data, "podcast")
     pub = _table(r, data, "publish")
     r.unknown(pod, PODCAST_KEYS, "podcast.")
@@ -183,6 +199,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     if base_url and not _is_http_url(base_url):
         r.problem("publish.base_url", f"{base_url!r} must be an absolute http(s) URL")
     destination = r.string(pub, "destination", "publish.", required=False, default="public")
+    tag_settings = _tags(r, data.get("tags", {}))
 
     errors = [x for x in r.problems if x.severity == "error"]
     if errors:
@@ -205,6 +222,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
             type=show_type or "episodic",
         ),
         publish=Publish(base_url=base_url.rstrip("/") + "/", destination=destination or "public"),
+        tags=tag_settings,
     )
 
 
@@ -230,6 +248,31 @@ def _table(r: _Reader, data: dict[str, Any], key: str) -> dict[str, Any]:
         r.problem(key, f"must be a table: [{key}]")
         return {}
     return value
+
+
+def _tags(r: _Reader, value: Any) -> TagSettings:
+    if not isinstance(value, dict):
+        r.problem("tags", "must be a table: [tags]")
+        return TagSettings()
+    r.unknown(value, TAGS_KEYS, "tags.")
+    version = value.get("id3_version", "2.4")
+    if isinstance(version, float):  # id3_version = 2.3 (unquoted) means the same
+        version = str(version)
+    if version not in ID3_VERSIONS:
+        r.problem("tags.id3_version", 'must be "2.4" (default) or "2.3"')
+        version = "2.4"
+    strip = value.get("strip_existing", False)
+    if not isinstance(strip, bool):
+        r.problem("tags.strip_existing", "must be true or false")
+        strip = False
+    max_px = value.get("cover_max_px")
+    if max_px is not None and (isinstance(max_px, bool) or not isinstance(max_px, int)):
+        r.problem("tags.cover_max_px", "must be a whole number of pixels, e.g. 1400")
+        max_px = None
+    elif max_px is not None and not 64 <= max_px <= 10000:
+        r.problem("tags.cover_max_px", "must be between 64 and 10000 pixels")
+        max_px = None
+    return TagSettings(id3_version=version, strip_existing=strip, cover_max_px=max_px)
 
 
 def _owner(r: _Reader, value: Any) -> Owner:

@@ -33,6 +33,7 @@ class FeedItem:
     media_length: int
     media_type: str
     duration: float
+    chapters_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,13 @@ from .storage import (
     open_backend,
     plan,
 )
-from .storage.plan import STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA
+from .storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA
 
 log = logging.getLogger("audiofeed")
 
 FEED_KEY = "feed.xml"
 STATE_DIR = ".audiofeed"
-TAG_FORMAT = 1  # bump when the way tags are written changes: every recording is re-tagged
+TAG_FORMAT = 2  # bump when the way tags are written changes: every recording is re-tagged
 
 
 @dataclass(frozen=True)
@@ -213,6 +213,11 @@ class Builder:
                 continue
             artifacts.append(art)
             notes = shownotes.render(episode)
+            chapters_url = None
+            if episode.chapters:
+                chapters = self.chapters_artifact(episode)
+                artifacts.append(chapters)
+                chapters_url = self.config.url(chapters.key)
             items.append(
                 feed.FeedItem(
                     episode=episode,
@@ -221,6 +226,7 @@ class Builder:
                     media_length=record.size,
                     media_type=record.mime,
                     duration=record.duration,
+                    chapters_url=chapters_url,
                 )
             )
         self.cache.save()
@@ -258,8 +264,9 @@ class Builder:
         if episode.audio is None:
             raise MediaError("no recording attached", path=episode.path, field="audio")
         facts = self.source_facts(episode.audio)
-        tags = media_tags(self.config, episode, cover, shownotes.render(episode).summary)
-        fingerprint = media_fingerprint(facts["sha256"], tags)
+        media.validate_chapters(episode.chapters, facts["duration"], episode.path)
+        tags = media_tags(self.config, episode, cover, shownotes.render(episode))
+        fingerprint = media_fingerprint(facts["sha256"], tags, self.config.tags)
         old = self.manifest.media.get(episode.guid or "")
         have = self.remote.get(old.key) if old else None
         if (
@@ -275,7 +282,7 @@ class Builder:
         ext = episode.audio.suffix.lower()
         log.info("tagging a copy of %s", episode.audio.name)
         tmp = self.build_dir / "audio" / f".{episode.slug}{ext}"
-        info = media.tag_copy(episode.audio, tmp, tags)
+        info = media.tag_copy(episode.audio, tmp, tags, self.config.tags)
         sha = media.sha256_file(tmp)
         key = f"audio/{episode.slug}-{sha[:10]}{ext}"
         os.replace(tmp, self.build_dir / key)
@@ -289,6 +296,13 @@ class Builder:
         )
         self.new_manifest.media[episode.guid or ""] = record
         return self.file_artifact(self.build_dir / key, None, STAGE_MEDIA, sha=sha), record
+
+    def chapters_artifact(self, episode: Episode) -> Artifact:
+        """The Podcasting 2.0 chapters file of an episode (the feed's podcast:chapters)."""
+        data = media.chapters_json(episode.chapters)
+        sha = hashlib.sha256(data).hexdigest()
+        key = f"chapters/{episode.slug}-{sha[:10]}.chapters.json"
+        return self.bytes_artifact(key, data, STAGE_ASSET)
 
     def remote_artifact(self, rec: MediaRecord) -> Artifact:
         return Artifact(
@@ -337,11 +351,16 @@ class Builder:
         )
 
     def clean(self) -> None:
-        """Drop tagged copies no episode refers to any more."""
-        keep = {rec.key for rec in self.new_manifest.media.values()}
-        audio_dir = self.build_dir / "audio"
-        if audio_dir.is_dir():
-            for path in audio_dir.iterdir():
+        """Drop tagged copies and chapter files no episode refers to any more."""
+        keep = {rec.key for rec in self.new_manifest.media.values()} | set(
+            self.new_manifest.objects
+        )
+        for folder in ("audio", "chapters"):
+            self._clean(self.build_dir / folder, keep)
+
+    def _clean(self, folder: Path, keep: set[str]) -> None:
+        if folder.is_dir():
+            for path in folder.iterdir():
                 if path.relative_to(self.build_dir).as_posix() not in keep:
                     if path.is_dir():
                         shutil.rmtree(path)
@@ -349,29 +368,59 @@ class Builder:
                         path.unlink()
 
 
-def media_tags(config: Config, episode: Episode, cover: bytes, summary: str) -> media.Tags:
-    """The tags written into an episode's recording."""
+def media_tags(
+    config: Config, episode: Episode, cover: bytes, notes: shownotes.ShowNotes
+) -> media.Tags:
+    """The tags written into an episode's recording (docs/tagging.md lists where each goes)."""
     pod = config.podcast
     people = episode.speakers or episode.chairs
+    image = episode.image or pod.image
+    if episode.image is not None:
+        cover = episode.image.read_bytes()
     return media.Tags(
         title=episode.title,
         artist=", ".join(p.name for p in people) or pod.author,
         album=pod.title,
         album_artist=pod.author,
         date=episode.start.date().isoformat(),
-        comment=summary,
+        track=episode.episode,
+        grouping=" / ".join(x for x in (episode.day, episode.track) if x) or None,
+        comment=notes.summary,
+        long_description=notes.text,
+        copyright=episode.license or pod.copyright,
+        language=episode.language or pod.language,
+        url=config.url(f"episodes/{episode.slug}.html"),
+        feed_url=config.url(FEED_KEY),
         guid=episode.guid,
+        category=pod.categories[0].name if pod.categories else None,
+        keywords=episode.keywords,
         cover=cover,
-        cover_mime="image/png" if pod.image.suffix.lower() == ".png" else "image/jpeg",
+        cover_mime="image/png" if image.suffix.lower() == ".png" else "image/jpeg",
+        chapters=episode.chapters,
     )
 
 
-def media_fingerprint(source_sha: str, tags: media.Tags) -> str:
-    """What makes a tagged copy: source bytes and every tag except the free-text comment."""
+#: free text: an edit to the description changes the feed, not the audio (no re-upload)
+FREE_TEXT = ("comment", "long_description")
+
+
+def media_fingerprint(
+    source_sha: str, tags: media.Tags, settings: config_mod.TagSettings | None = None
+) -> str:
+    """What makes a tagged copy: source bytes, tag settings and every tag except free text
+    (FREE_TEXT), so editing a session description does not re-upload its audio."""
     values = dataclasses.asdict(tags)
-    values.pop("comment")
+    for name in FREE_TEXT:
+        values.pop(name)
     values["cover"] = hashlib.sha256(tags.cover or b"").hexdigest()
     blob = json.dumps(
-        {"format": TAG_FORMAT, "source": source_sha, "tags": values}, sort_keys=True, default=str
+        {
+            "format": TAG_FORMAT,
+            "source": source_sha,
+            "tags": values,
+            "settings": dataclasses.asdict(settings or config_mod.TagSettings()),
+        },
+        sort_keys=True,
+        default=str,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
