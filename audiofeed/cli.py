@@ -160,7 +160,6 @@ def new(
 ) -> None:
     """Create an episode file in episodes/ (with a new guid)."""
     from .config import load
-    from .media import probe, read_tags
     from .scaffold import new_episode, parse_person, parse_start
 
     config = load(_config_path(ctx))
@@ -168,13 +167,17 @@ def new(
     meta: dict = {}
     duration = None
     if from_audio:
-        tags = read_tags(from_audio)
-        duration = probe(from_audio).duration
-        title = title or tags.get("title")
-        if not speakers and tags.get("artist"):
-            speakers = tuple(s.strip() for s in tags["artist"].replace(";", ",").split(","))
-        if not start and tags.get("date"):
-            start = _start_from_tag(tags["date"])
+        facts = _from_audio(from_audio)
+        duration = facts.pop("duration")
+        title = title or facts.pop("title", None)
+        speakers = speakers or tuple(facts.pop("speakers", ()))
+        start = start or facts.pop("start", None)
+        day = day or facts.pop("day", None)
+        track = track or facts.pop("track", None)
+        episode = episode or facts.pop("episode", None)
+        keywords = keywords or tuple(facts.pop("keywords", ()))
+        description = description or facts.pop("description", "")
+        meta.update(facts)  # language, license, chapters
     if not title:
         raise AudiofeedError(
             "missing; pass --title (or --from-audio with a title tag)", field="--title"
@@ -196,6 +199,8 @@ def new(
     meta.update(
         slug=slug, day=day, track=track, episode=episode, season=season, keywords=list(keywords)
     )
+    if "chapters" in meta:  # keep TOML's array of tables last, after the plain keys
+        meta["chapters"] = meta.pop("chapters")
     if duration:
         meta["duration"] = str(dt.timedelta(seconds=round(duration)))
     if chair:
@@ -206,6 +211,44 @@ def new(
     click.echo(f"created {_rel(path)}")
 
 
+def _from_audio(path: Path) -> dict:
+    """What a recording's tags say about its episode, in episode-file terms."""
+    from .media import probe, read_file
+    from .media.chapters import timestamp
+
+    info = probe(path)
+    tags = read_file(path, info)
+    f = tags.fields
+    out: dict = {"duration": info.duration}
+    if f.get("title"):
+        out["title"] = f["title"]
+    if f.get("artist"):
+        out["speakers"] = [s.strip() for s in f["artist"].replace(";", ",").split(",")]
+    if f.get("date") and (start := _start_from_tag(f["date"])):
+        out["start"] = start
+    if f.get("grouping"):
+        day, _, track = (x.strip() for x in f["grouping"].partition(" / "))
+        out.update({k: v for k, v in (("day", day), ("track", track)) if v})
+    if f.get("track", "").isdigit() and int(f["track"]) > 0:
+        out["episode"] = int(f["track"])
+    if f.get("keywords"):
+        out["keywords"] = [k.strip() for k in f["keywords"].split(",") if k.strip()]
+    text = f.get("long_description") or f.get("comment")
+    if text:
+        out["description"] = text
+    if f.get("language"):
+        out["language"] = f["language"]
+    if f.get("copyright"):
+        out["license"] = f["copyright"]
+    if tags.chapters:
+        out["chapters"] = [
+            {"start": timestamp(c.start), "title": c.title or f"Chapter {n}"}
+            | ({"url": c.url} if c.url else {})
+            for n, c in enumerate(tags.chapters, 1)
+        ]
+    return out
+
+
 def _start_from_tag(date: str) -> str | None:
     try:
         value = dt.datetime.fromisoformat(date.strip())
@@ -214,6 +257,52 @@ def _start_from_tag(date: str) -> str | None:
     if value.tzinfo is None:
         value = value.astimezone()  # the machine's offset; the file says so and can be edited
     return value.isoformat()
+
+
+@cli.command("inspect")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.pass_context
+def inspect_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Show codec, duration, size, every tag, chapter and picture of audio FILEs."""
+    import json
+
+    from .media.inspect import render, report
+
+    reports, problems = [], []
+    for path in files:
+        try:
+            reports.append(report(path))
+        except AudiofeedError as exc:
+            problems.append(Problem(exc.path, exc.field, exc.message))
+    if as_json:
+        click.echo(json.dumps(reports, indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n\n".join(render(r) for r in reports), nl=bool(reports))
+    for p in problems:
+        click.echo(render_problem(p), err=True)
+    if problems:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.option("-n", "--dry-run", is_flag=True, help="Write nothing; show each file's tag diff.")
+@click.pass_context
+def tag(ctx: click.Context, dry_run: bool) -> None:
+    """Tag copies of the recordings (in .audiofeed/build) without publishing them."""
+    from .publish import tag_show
+
+    results = tag_show(_config_path(ctx), dry_run=dry_run)
+    for r in results:
+        if dry_run:
+            click.echo(f"{_rel(r.source)} (compared with {_rel(r.copy)}):")
+            for line in r.changes or ["no changes"]:
+                click.echo(f"  {line}")
+        else:
+            click.echo(f"tagged {_rel(r.source)} -> {_rel(r.copy)}")
+    verb = "would tag" if dry_run else "tagged"
+    changed = sum(1 for r in results if r.changes)
+    click.echo(f"{verb} {len(results)} recording(s), {changed} with tag changes")
 
 
 @cli.command()

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,6 +135,64 @@ def publish(
         apply(the_plan, backend)
         builder.clean()
     return report
+
+
+@dataclass(frozen=True)
+class TagResult:
+    """One recording handled by ``audiofeed tag``."""
+
+    episode: Path
+    source: Path
+    copy: Path  # the tagged build copy; with dry_run, what the diff compares against
+    changes: list[str]
+
+
+def tag_show(config_path: Path, *, dry_run: bool = False) -> list[TagResult]:
+    """Tag the build copies of every recording without publishing; with ``dry_run`` write
+    nothing and list, per file, how its tags would change (against the latest build copy,
+    else the source recording)."""
+    config, catalog = load_show(config_path)
+    catalog, _ = assign_guids(catalog, dry_run=dry_run)
+    builder = Builder(config, catalog, Manifest(), {}, retag=True)
+    cover = config.podcast.image.read_bytes()
+    results, problems = [], []
+    for episode in catalog.episodes:
+        try:
+            results.append(_tag_one(builder, episode, cover, dry_run))
+        except MediaError as exc:
+            problems.append(Problem(exc.path, exc.field or "audio", exc.message))
+    builder.cache.save()
+    if problems:
+        raise ValidationError(problems=problems)
+    return results
+
+
+def _tag_one(builder: Builder, episode: Episode, cover: bytes, dry_run: bool) -> TagResult:
+    if episode.audio is None:
+        raise MediaError("no recording attached", path=episode.path, field="audio")
+    facts = builder.source_facts(episode.audio)
+    media.validate_chapters(episode.chapters, facts["duration"], episode.path)
+    tags = media_tags(builder.config, episode, cover, shownotes.render(episode))
+    previous = latest_copy(builder.build_dir, episode)
+    current = media.read_file(previous or episode.audio)
+    changes = media.diff(current, tags, builder.config.tags)
+    if dry_run:
+        return TagResult(episode.path, episode.audio, previous or episode.audio, changes)
+    _, record = builder.media(episode, cover)
+    if episode.chapters:
+        builder.chapters_artifact(episode)
+    return TagResult(episode.path, episode.audio, builder.build_dir / record.key, changes)
+
+
+def latest_copy(build_dir: Path, episode: Episode) -> Path | None:
+    """The newest tagged build copy of an episode's recording, if any."""
+    if episode.audio is None:
+        return None
+    ext = episode.audio.suffix.lower()
+    pattern = re.compile(rf"^{re.escape(episode.slug)}-[0-9a-f]{{10}}{re.escape(ext)}$")
+    folder = build_dir / "audio"
+    copies = [p for p in folder.glob(f"{episode.slug}-*{ext}") if pattern.match(p.name)]
+    return max(copies, key=lambda p: p.stat().st_mtime_ns, default=None)
 
 
 def remote_state(
