@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import types
 from collections.abc import Sequence
 from typing import Any
 
 import mutagen.id3 as id3
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, PCST, TIT2, WXXX, CTOCFlags, UrlFrame
+from mutagen.id3._tags import save_frame
 
 from .formats import Tags, keys_of
 from .model import ChapterMark, FileTags, Picture, display
@@ -44,6 +46,25 @@ def write(tags: Any, t: Tags, marks: Sequence[ChapterMark], cover: bytes | None)
                 sub_frames=[TIT2(encoding=3, text=["Chapters"])],
             )
         )
+
+
+def chapters_in_time_order(tags: Any) -> None:
+    """Make ``tags`` save its CHAP frames last and in time order. mutagen orders frames by
+    size; the CTOC says the order, but some readers (ffmpeg 5, older players) go by the file."""
+    tags._write = types.MethodType(_ordered_write, tags)
+
+
+def _ordered_write(self: Any, config: Any) -> bytes:
+    chaps = sorted(self.getall("CHAP"), key=lambda f: (f.start_time, f.element_id))
+    if not chaps:
+        return type(self)._write(self, config)
+    self.delall("CHAP")
+    try:
+        head = type(self)._write(self, config)
+    finally:
+        for frame in chaps:
+            self.add(frame)
+    return head + b"".join(save_frame(f, config=config) for f in chaps)
 
 
 def _remove(tags: Any, key: str) -> None:

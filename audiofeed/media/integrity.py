@@ -15,6 +15,8 @@ from typing import Any
 from ..errors import MediaError
 
 TAIL = 256 * 1024  # how much of a FLAC file's end to search for its last frame
+#: containers checked before mutagen parses them (their walk needs nothing from mutagen)
+BEFORE_PARSING = ("MP4", "WAVE", "OggVorbis", "OggOpus")
 
 
 def sniff(path: Path) -> str | None:

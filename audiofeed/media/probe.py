@@ -112,6 +112,8 @@ def probe(path: Path) -> AudioInfo:
         sniffed = integrity.sniff(path)
         if sniffed and sniffed not in accepted:
             raise _mislabelled(path, ext, sniffed)
+        if sniffed in integrity.BEFORE_PARSING:  # a cut MP4 or WAV confuses mutagen itself
+            integrity.check(path, sniffed, size, None)
         audio = mutagen.File(path)
         if audio is None:
             raise MediaError("not a recognised audio file", path=path)
@@ -126,7 +128,8 @@ def probe(path: Path) -> AudioInfo:
             )
         if isinstance(audio, MP3):
             _check_mp3_frames(path, info, size)
-        integrity.check(path, kind, size, info)
+        if sniffed not in integrity.BEFORE_PARSING:
+            integrity.check(path, kind, size, info)
         return AudioInfo(
             path=path,
             size=size,

@@ -74,6 +74,7 @@ def _write(
         if strip:
             id3.clear()
         id3_mod.write(id3, tags, marks, cover)
+        id3_mod.chapters_in_time_order(id3)
         id3.save(tmp, v2_version=settings.id3_major, v23_sep="/", v1=0 if strip else 1)
         return
     audio = mutagen.File(tmp)
@@ -103,6 +104,7 @@ def _write(
             audio.clear_pictures()
     if info.family == "id3":  # WAV
         id3_mod.write(audio.tags, tags, marks, cover)
+        id3_mod.chapters_in_time_order(audio.tags)
         audio.save(v2_version=settings.id3_major, v23_sep="/")
     else:
         vorbis.write(audio, tags, marks, cover)
