@@ -160,6 +160,7 @@ def new(
 ) -> None:
     """Create an episode file in episodes/ (with a new guid)."""
     from .config import load
+    from .media.facts import episode_facts
     from .scaffold import new_episode, parse_person, parse_start
 
     config = load(_config_path(ctx))
@@ -167,17 +168,16 @@ def new(
     meta: dict = {}
     duration = None
     if from_audio:
-        facts = _from_audio(from_audio)
-        duration = facts.pop("duration")
-        title = title or facts.pop("title", None)
-        speakers = speakers or tuple(facts.pop("speakers", ()))
-        start = start or facts.pop("start", None)
-        day = day or facts.pop("day", None)
-        track = track or facts.pop("track", None)
-        episode = episode or facts.pop("episode", None)
-        keywords = keywords or tuple(facts.pop("keywords", ()))
-        description = description or facts.pop("description", "")
-        meta.update(facts)  # language, license, chapters
+        f = episode_facts(from_audio)
+        duration = f["duration"]
+        title = title or f.get("title")
+        speakers = speakers or tuple(f.get("speakers", ()))
+        start = start or _start_from_tag(f.get("date", ""))
+        day, track = day or f.get("day"), track or f.get("track")
+        episode = episode or f.get("episode")
+        keywords = keywords or tuple(f.get("keywords", ()))
+        description = description or f.get("description", "")
+        meta.update({k: f[k] for k in ("language", "license", "chapters") if k in f})
     if not title:
         raise AudiofeedError(
             "missing; pass --title (or --from-audio with a title tag)", field="--title"
@@ -209,44 +209,6 @@ def new(
         meta["speakers"] = [parse_person(s) for s in speakers if s]
     path = new_episode(config.episodes_dir, meta, description)
     click.echo(f"created {_rel(path)}")
-
-
-def _from_audio(path: Path) -> dict:
-    """What a recording's tags say about its episode, in episode-file terms."""
-    from .media import probe, read_file
-    from .media.chapters import timestamp
-
-    info = probe(path)
-    tags = read_file(path, info)
-    f = tags.fields
-    out: dict = {"duration": info.duration}
-    if f.get("title"):
-        out["title"] = f["title"]
-    if f.get("artist"):
-        out["speakers"] = [s.strip() for s in f["artist"].replace(";", ",").split(",")]
-    if f.get("date") and (start := _start_from_tag(f["date"])):
-        out["start"] = start
-    if f.get("grouping"):
-        day, _, track = (x.strip() for x in f["grouping"].partition(" / "))
-        out.update({k: v for k, v in (("day", day), ("track", track)) if v})
-    if f.get("track", "").isdigit() and int(f["track"]) > 0:
-        out["episode"] = int(f["track"])
-    if f.get("keywords"):
-        out["keywords"] = [k.strip() for k in f["keywords"].split(",") if k.strip()]
-    text = f.get("long_description") or f.get("comment")
-    if text:
-        out["description"] = text
-    if f.get("language"):
-        out["language"] = f["language"]
-    if f.get("copyright"):
-        out["license"] = f["copyright"]
-    if tags.chapters:
-        out["chapters"] = [
-            {"start": timestamp(c.start), "title": c.title or f"Chapter {n}"}
-            | ({"url": c.url} if c.url else {})
-            for n, c in enumerate(tags.chapters, 1)
-        ]
-    return out
 
 
 def _start_from_tag(date: str) -> str | None:
