@@ -37,7 +37,12 @@ def check_show(config_path: Path) -> list[Problem]:
         if episode.audio is None:
             continue
         try:
-            media.probe(episode.audio)
+            info = media.probe(episode.audio)
         except AudiofeedError as exc:
             problems.append(Problem(exc.path, "audio", exc.message))
+            continue
+        try:
+            media.validate_chapters(episode.chapters, info.duration, episode.path)
+        except AudiofeedError as exc:
+            problems.append(Problem(exc.path, exc.field, exc.message))
     return problems

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import os
 import re
@@ -31,12 +30,12 @@ from .storage import (
     plan,
 )
 from .storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA
+from .tagging import chapter_images, media_fingerprint, media_tags
 
 log = logging.getLogger("audiofeed")
 
 FEED_KEY = "feed.xml"
 STATE_DIR = ".audiofeed"
-TAG_FORMAT = 2  # bump when the way tags are written changes: every recording is re-tagged
 
 
 @dataclass(frozen=True)
@@ -180,7 +179,7 @@ def _tag_one(builder: Builder, episode: Episode, cover: bytes, dry_run: bool) ->
         return TagResult(episode.path, episode.audio, previous or episode.audio, changes)
     _, record = builder.media(episode, cover)
     if episode.chapters:
-        builder.chapters_artifact(episode)
+        builder.chapters_artifacts(episode)
     return TagResult(episode.path, episode.audio, builder.build_dir / record.key, changes)
 
 
@@ -274,9 +273,9 @@ class Builder:
             notes = shownotes.render(episode)
             chapters_url = None
             if episode.chapters:
-                chapters = self.chapters_artifact(episode)
-                artifacts.append(chapters)
-                chapters_url = self.config.url(chapters.key)
+                extra = self.chapters_artifacts(episode)
+                artifacts += extra
+                chapters_url = self.config.url(extra[-1].key)
             items.append(
                 feed.FeedItem(
                     episode=episode,
@@ -356,12 +355,18 @@ class Builder:
         self.new_manifest.media[episode.guid or ""] = record
         return self.file_artifact(self.build_dir / key, None, STAGE_MEDIA, sha=sha), record
 
-    def chapters_artifact(self, episode: Episode) -> Artifact:
-        """The Podcasting 2.0 chapters file of an episode (the feed's podcast:chapters)."""
-        data = media.chapters_json(episode.chapters)
+    def chapters_artifacts(self, episode: Episode) -> list[Artifact]:
+        """The Podcasting 2.0 chapters file of an episode (the feed's podcast:chapters), last,
+        after the chapter images it points at."""
+        arts, urls = [], {}
+        for i, path in chapter_images(self.config, episode).items():
+            art = self.file_artifact(path, f"images/chapters/{episode.slug}-{i}", STAGE_MEDIA)
+            arts.append(art)
+            urls[i] = self.config.url(art.key)
+        data = media.chapters_json(episode.chapters, urls)
         sha = hashlib.sha256(data).hexdigest()
         key = f"chapters/{episode.slug}-{sha[:10]}.chapters.json"
-        return self.bytes_artifact(key, data, STAGE_ASSET)
+        return [*arts, self.bytes_artifact(key, data, STAGE_ASSET)]
 
     def remote_artifact(self, rec: MediaRecord) -> Artifact:
         return Artifact(
@@ -425,61 +430,3 @@ class Builder:
                         shutil.rmtree(path)
                     else:
                         path.unlink()
-
-
-def media_tags(
-    config: Config, episode: Episode, cover: bytes, notes: shownotes.ShowNotes
-) -> media.Tags:
-    """The tags written into an episode's recording (docs/tagging.md lists where each goes)."""
-    pod = config.podcast
-    people = episode.speakers or episode.chairs
-    image = episode.image or pod.image
-    if episode.image is not None:
-        cover = episode.image.read_bytes()
-    return media.Tags(
-        title=episode.title,
-        artist=", ".join(p.name for p in people) or pod.author,
-        album=pod.title,
-        album_artist=pod.author,
-        date=episode.start.date().isoformat(),
-        track=episode.episode,
-        grouping=" / ".join(x for x in (episode.day, episode.track) if x) or None,
-        comment=notes.summary,
-        long_description=notes.text,
-        copyright=episode.license or pod.copyright,
-        language=episode.language or pod.language,
-        url=config.url(f"episodes/{episode.slug}.html"),
-        feed_url=config.url(FEED_KEY),
-        guid=episode.guid,
-        category=pod.categories[0].name if pod.categories else None,
-        keywords=episode.keywords,
-        cover=cover,
-        cover_mime="image/png" if image.suffix.lower() == ".png" else "image/jpeg",
-        chapters=episode.chapters,
-    )
-
-
-#: free text: an edit to the description changes the feed, not the audio (no re-upload)
-FREE_TEXT = ("comment", "long_description")
-
-
-def media_fingerprint(
-    source_sha: str, tags: media.Tags, settings: config_mod.TagSettings | None = None
-) -> str:
-    """What makes a tagged copy: source bytes, tag settings and every tag except free text
-    (FREE_TEXT), so editing a session description does not re-upload its audio."""
-    values = dataclasses.asdict(tags)
-    for name in FREE_TEXT:
-        values.pop(name)
-    values["cover"] = hashlib.sha256(tags.cover or b"").hexdigest()
-    blob = json.dumps(
-        {
-            "format": TAG_FORMAT,
-            "source": source_sha,
-            "tags": values,
-            "settings": dataclasses.asdict(settings or config_mod.TagSettings()),
-        },
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()

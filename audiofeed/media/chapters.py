@@ -70,16 +70,18 @@ def _http(value: str | None) -> str | None:
     return value if value and value.startswith(("http://", "https://")) else None
 
 
-def to_json(chapters: Sequence[Chapter]) -> bytes:
+def to_json(chapters: Sequence[Chapter], images: dict[int, str] | None = None) -> bytes:
     """The Podcasting 2.0 chapters file (``application/json+chapters``, version 1.2.0).
-    ``url`` and ``img`` are included when they are absolute http(s) URLs. Pure."""
+    ``url`` and ``img`` are included when they are absolute http(s) URLs; ``images`` gives the
+    published URL of a chapter's local image by chapter index. Pure."""
     items = []
-    for c in chapters:
+    for i, c in enumerate(chapters):
         item: dict[str, object] = {"startTime": round(float(c.start), 3), "title": c.title}
         if _http(c.url):
             item["url"] = c.url
-        if _http(c.image):
-            item["img"] = c.image
+        img = (images or {}).get(i) or _http(c.image)
+        if img:
+            item["img"] = img
         if not c.toc:
             item["toc"] = False
         items.append(item)

@@ -76,6 +76,7 @@ class Tags:
     keywords: tuple[str, ...] = ()
     podcast: bool = True
     chapters: tuple[Chapter, ...] = ()
+    chapter_images: tuple[bytes | None, ...] = ()  # per chapter: JPEG/PNG embedded in ID3 CHAP
 
     def values(self, family: str | None = None) -> dict[str, str]:
         """Every table field as the text a reader gives back (absent fields left out); with

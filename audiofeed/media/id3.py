@@ -10,6 +10,7 @@ import mutagen.id3 as id3
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, PCST, TIT2, WXXX, CTOCFlags, UrlFrame
 from mutagen.id3._tags import save_frame
 
+from . import images
 from .formats import Tags, keys_of
 from .model import ChapterMark, FileTags, Picture, display
 
@@ -35,8 +36,9 @@ def write(tags: Any, t: Tags, marks: Sequence[ChapterMark], cover: bytes | None)
         tags.delall("CHAP")
         tags.delall("CTOC")
         ids = [f"chp{i}" for i in range(len(marks))]
-        for cid, m in zip(ids, marks, strict=True):
-            tags.add(_chap(cid, m))
+        art = list(t.chapter_images) + [None] * (len(marks) - len(t.chapter_images))
+        for cid, m, image in zip(ids, marks, art, strict=True):
+            tags.add(_chap(cid, m, image))
         listed = [cid for cid, c in zip(ids, t.chapters, strict=True) if c.toc]
         tags.add(
             CTOC(
@@ -87,11 +89,14 @@ def _frame(key: str, value: str) -> Any:
     return cls(encoding=3, text=[value])
 
 
-def _chap(cid: str, m: ChapterMark) -> CHAP:
+def _chap(cid: str, m: ChapterMark, image: bytes | None) -> CHAP:
     end = m.end if m.end is not None else m.start
     sub: list[Any] = [TIT2(encoding=3, text=[m.title])]
     if m.url:
         sub.append(WXXX(encoding=3, desc="", url=m.url))
+    if image:
+        mime = images.mime_of(image) or "image/jpeg"
+        sub.append(APIC(encoding=3, mime=mime, type=0, desc="Chapter image", data=image))
     return CHAP(
         element_id=cid,
         start_time=round(m.start * 1000),

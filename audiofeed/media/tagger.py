@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -34,6 +35,11 @@ def tag_copy(
     chapters_mod.validate(tags.chapters, info.duration, source)
     marks = chapters_mod.marks(tags.chapters, info.duration)
     cover = images.fit(tags.cover, settings.cover_max_px, source) if tags.cover else None
+    if any(tags.chapter_images):
+        art = [
+            images.fit(x, settings.cover_max_px, source) if x else None for x in tags.chapter_images
+        ]
+        tags = dataclasses.replace(tags, chapter_images=tuple(art))
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".tag-", suffix=source.suffix, dir=dest.parent)
     os.close(fd)

@@ -191,3 +191,68 @@ def test_help_lists_new_commands():
     out = invoke("--help").stdout
     assert "inspect" in out and "tag" in out
     assert os.environ.get("NO_SUCH") is None
+
+
+def test_chapter_images_embedded_in_mp3_and_published_for_json(show, covers):
+    shutil.copy(covers["png"], show / "slide.png")
+    path = show / "episodes" / "session-1.md"
+    path.write_text(
+        path.read_text().replace(
+            'title = "Debate"}', 'title = "Debate", image = "slide.png", url = "https://e.org/d"}'
+        )
+    )
+    assert invoke("publish").exit_code == 0
+    public = show / "public"
+    images = list((public / "images" / "chapters").iterdir())
+    assert [p.name[:17] for p in images] == ["session-1-1-" + images[0].name[12:17]]
+    assert images[0].read_bytes() == covers["png"].read_bytes()
+    doc_path = next((public / "chapters").glob("session-1-*.chapters.json"))
+    doc = json.loads(doc_path.read_text())
+    assert doc["chapters"][1] == {
+        "startTime": 1.5,
+        "title": "Debate",
+        "url": "https://e.org/d",
+        "img": f"http://127.0.0.1:8000/images/chapters/{images[0].name}",
+    }
+    mp3 = next((public / "audio").glob("session-1-*.mp3"))
+    chapters = media.read_file(mp3).chapters
+    assert [(c.title, c.image, c.url) for c in chapters] == [
+        ("Opening", False, None),
+        ("Debate", True, "https://e.org/d"),
+    ]
+
+
+def test_missing_chapter_image_is_one_error_line(show):
+    path = show / "episodes" / "session-2.md"
+    path.write_text(path.read_text().replace('title = "Debate"}', 'title = "D", image = "x.jpg"}'))
+    result = CliRunner().invoke(cli, ["-q", "publish", "--dry-run"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "error: episodes/session-2.md: chapters[1].image: file 'x.jpg' not found"
+    )
+
+
+def test_new_from_untagged_audio_needs_a_title(show):
+    result = CliRunner().invoke(cli, ["new", "--from-audio", "recordings/01-tone.mp3"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: --title: missing; pass --title (or --from-audio with a title tag)\n"
+    )
+
+
+def test_check_validates_chapters_against_the_recording(show):
+    path = show / "episodes" / "session-6.md"
+    path.write_text(path.read_text().replace('"00:00:01.5"', "0"))
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "error: episodes/session-6.md: chapters: start times must be strictly ascending"
+    )
+    path.write_text(
+        path.read_text().replace('start = 0, title = "Debate"', 'start = 4, title = "D"')
+    )
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(
+        "error: episodes/session-6.md: chapters[1].start: 00:00:04.000 is not inside the recording"
+    )
