@@ -117,7 +117,7 @@ def read(tags: Any) -> FileTags:
         value = _value(tags, key)
         if value:
             out.fields[f.name] = value
-    chaps: dict[str, CHAP] = {}
+    chaps: dict[str, Any] = {}
     for frame in tags.values():
         name = frame.FrameID
         if name == "APIC":
@@ -143,24 +143,24 @@ def _value(tags: Any, key: str) -> str | None:
         frames = [f for f in frames if f.desc == ""]
     if not frames:
         return None
-    frame = frames[0]
+    frame: Any = frames[0]
     if key == "PCST":
         return "1" if frame.value else None
     if isinstance(frame, UrlFrame):
-        return frame.url
+        return str(getattr(frame, "url", "")) or None
     return "; ".join(str(t) for t in frame.text)
 
 
 def _text(frame: Any) -> str:
     if isinstance(frame, UrlFrame):
-        return frame.url
+        return str(getattr(frame, "url", ""))
     if hasattr(frame, "text"):
         return display([str(t) for t in frame.text])
     line = frame.pprint()
     return line.partition("=")[2] or line
 
 
-def _mark(frame: CHAP) -> ChapterMark:
+def _mark(frame: Any) -> ChapterMark:
     title = ""
     url = None
     image = False

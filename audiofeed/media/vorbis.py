@@ -37,10 +37,7 @@ def write(audio: Any, t: Tags, marks: Sequence[ChapterMark], cover: bytes | None
             audio.metadata_blocks[:] = keep
             audio.add_picture(pic)
         else:
-            others = [
-                v for v in tags.get(PICTURE_KEY, []) if _decode_picture(v) is None or
-                _decode_picture(v).type != 3
-            ]  # fmt: skip
+            others = [v for v in tags.get(PICTURE_KEY, []) if not _is_front_cover(v)]
             tags[PICTURE_KEY] = [*others, base64.b64encode(pic.write()).decode("ascii")]
     if marks:
         for key in [k for k in tags.keys() if CHAPTER_RE.match(k)]:  # noqa: SIM118 (pairs)
@@ -62,6 +59,11 @@ def _picture(data: bytes, mime: str) -> FlacPicture:
     pic.depth = 24
     pic.data = data
     return pic
+
+
+def _is_front_cover(value: str) -> bool:
+    pic = _decode_picture(value)
+    return pic is not None and pic.type == 3
 
 
 def _decode_picture(value: str) -> FlacPicture | None:
@@ -98,8 +100,11 @@ def read(audio: Any) -> FileTags:
         for p in audio.pictures:
             out.pictures.append(Picture(p.mime, int(p.type), p.desc, p.data))
     length = float(audio.info.length)
-    starts = [(n, _seconds(c.get("START", ""))) for n, c in sorted(chapters.items())]
-    starts = [(n, s) for n, s in starts if s is not None]
+    starts = [
+        (n, s)
+        for n, c in sorted(chapters.items())
+        if (s := _seconds(c.get("START", ""))) is not None
+    ]
     for i, (n, start) in enumerate(starts):
         end = starts[i + 1][1] if i + 1 < len(starts) else length
         c = chapters[n]

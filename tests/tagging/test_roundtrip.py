@@ -39,7 +39,7 @@ def full_tags(cover: bytes, mime: str = "image/jpeg", **changes) -> media.Tags:
         cover_mime=mime,
         chapters=(
             Chapter(0.0, "Welcome"),
-            Chapter(1.25, "Data sharing", url="https://example.org/data"),
+            Chapter(1.25, "Data sharing — débat", url="https://example.org/data"),
         ),
     )
     values.update(changes)
@@ -67,7 +67,10 @@ def test_round_trip_every_field(fmt, tagged):
     assert read.fields == tags.values(read.family)
     assert read.cover is not None and read.cover.data == tags.cover
     assert read.cover.mime == "image/jpeg"
-    assert [(c.start, c.title) for c in read.chapters] == [(0.0, "Welcome"), (1.25, "Data sharing")]
+    assert [(c.start, c.title) for c in read.chapters] == [
+        (0.0, "Welcome"),
+        (1.25, "Data sharing — débat"),
+    ]
     assert read.chapters[-1].end == pytest.approx(media.probe(dest).duration, abs=0.01)
     if read.family != "mp4":  # MP4 chapters (chpl) have no URL
         assert read.chapters[1].url == "https://example.org/data"
@@ -85,7 +88,7 @@ def test_ffprobe_agrees(fmt, tagged):
     chapters = ffprobe(dest)["chapters"]
     assert [(float(c["start_time"]), c["tags"]["title"]) for c in chapters] == [
         (0.0, "Welcome"),
-        (1.25, "Data sharing"),
+        (1.25, "Data sharing — débat"),
     ]
 
 
