@@ -1,7 +1,5 @@
-"""Fixtures for the tagging tests: one short recording per format, made by ffmpeg at test time.
-
-(Local helpers until the shared tests/support/media.py lands on main.)
-"""
+"""Fixtures for the tagging tests: one short recording per format, made by ffmpeg at test
+time with the shared helpers (tests/support/media.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +10,17 @@ from pathlib import Path
 
 import pytest
 
-# name -> (file name, ffmpeg codec/muxer arguments)
-FORMATS: dict[str, tuple[str, list[str]]] = {
-    "mp3": ("tone.mp3", ["-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3"]),
-    "m4a-aac": ("tone.m4a", ["-c:a", "aac", "-b:a", "64k", "-f", "ipod"]),
-    "m4b-alac": ("tone.m4b", ["-c:a", "alac", "-f", "ipod"]),
-    "ogg": ("tone.ogg", ["-c:a", "libvorbis", "-q:a", "2", "-f", "ogg"]),
-    "opus": ("tone.opus", ["-c:a", "libopus", "-b:a", "32k", "-ar", "48000", "-f", "opus"]),
-    "flac": ("tone.flac", ["-c:a", "flac", "-f", "flac"]),
-    "wav": ("tone.wav", ["-c:a", "pcm_s16le", "-f", "wav"]),
+from tests.support.media import make_audio, make_image
+
+# name -> (file name, tests.support.media format)
+FORMATS: dict[str, tuple[str, str]] = {
+    "mp3": ("tone.mp3", "mp3"),
+    "m4a-aac": ("tone.m4a", "m4a"),
+    "m4b-alac": ("tone.m4b", "m4a-alac"),
+    "ogg": ("tone.ogg", "ogg"),
+    "opus": ("tone.opus", "opus"),
+    "flac": ("tone.flac", "flac"),
+    "wav": ("tone.wav", "wav"),
 }
 SECONDS = 2.5
 
@@ -29,28 +29,6 @@ def run(cmd: list[str]) -> str:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stderr}"
     return proc.stdout
-
-
-def make_audio(path: Path, args: list[str], seconds: float = SECONDS, extra=()) -> Path:
-    run(
-        [
-            "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
-            "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}",
-            "-ac", "1", *extra, *args, "-fflags", "+bitexact", "-flags:a", "+bitexact",
-            "-map_metadata", "-1", str(path),
-        ]
-    )  # fmt: skip
-    return path
-
-
-def make_image(path: Path, size: int, color: str = "red") -> Path:
-    run(
-        [
-            "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
-            "-i", f"color=c={color}:s={size}x{size}", "-frames:v", "1", str(path),
-        ]
-    )  # fmt: skip
-    return path
 
 
 _MD5: dict[str, str] = {}
@@ -91,14 +69,14 @@ def sha(path: Path) -> str:
 def fixtures(tmp_path_factory) -> dict[str, Path]:
     """format name -> a fresh 2.5 s recording (session-scoped: never modify these)."""
     folder = tmp_path_factory.mktemp("formats")
-    return {name: make_audio(folder / fn, args) for name, (fn, args) in FORMATS.items()}
+    return {name: make_audio(folder / fn, SECONDS, fmt) for name, (fn, fmt) in FORMATS.items()}
 
 
 @pytest.fixture(scope="session")
 def covers(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("covers")
     return {
-        "jpeg": make_image(folder / "cover.jpg", 300),
-        "png": make_image(folder / "cover.png", 200, "blue"),
-        "big": make_image(folder / "big.jpg", 1600, "green"),
+        "jpeg": make_image(folder / "cover.jpg", 300, color="red"),
+        "png": make_image(folder / "cover.png", 200, color="blue"),
+        "big": make_image(folder / "big.jpg", 1600, color="green"),
     }
