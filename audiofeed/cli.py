@@ -166,7 +166,7 @@ def new(
     config = load(_config_path(ctx))
     recording = from_audio or audio
     meta: dict = {}
-    duration = None
+    duration, extra = None, {}
     if from_audio:
         f = episode_facts(from_audio)
         duration = f["duration"]
@@ -177,7 +177,7 @@ def new(
         episode = episode or f.get("episode")
         keywords = keywords or tuple(f.get("keywords", ()))
         description = description or f.get("description", "")
-        meta.update({k: f[k] for k in ("language", "license", "chapters") if k in f})
+        extra = {k: f[k] for k in ("language", "license", "chapters") if k in f}
     if not title:
         raise AudiofeedError(
             "missing; pass --title (or --from-audio with a title tag)", field="--title"
@@ -199,10 +199,9 @@ def new(
     meta.update(
         slug=slug, day=day, track=track, episode=episode, season=season, keywords=list(keywords)
     )
-    if "chapters" in meta:  # keep TOML's array of tables last, after the plain keys
-        meta["chapters"] = meta.pop("chapters")
     if duration:
         meta["duration"] = str(dt.timedelta(seconds=round(duration)))
+    meta.update(extra)  # language, license, chapters
     if chair:
         meta["chair"] = parse_person(chair)
     if speakers:

@@ -22,7 +22,7 @@ def episode_facts(path: Path) -> dict[str, Any]:
             out[key] = f[field]
     if f.get("copyright"):
         out["license"] = f["copyright"]
-    if f.get("artist"):
+    if f.get("artist") and f["artist"] != f.get("album_artist"):  # not the organiser fallback
         names = (s.strip() for s in f["artist"].replace(";", ",").split(","))
         out["speakers"] = [n for n in names if n]
     if f.get("grouping"):

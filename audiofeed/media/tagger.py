@@ -59,7 +59,7 @@ def tag_copy(
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
-    return AudioInfo(**{**result.__dict__, "path": dest})
+    return dataclasses.replace(result, path=dest)
 
 
 def _write(
