@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -186,3 +187,29 @@ def test_cover_downscaled_only_when_asked(fixtures, covers, tmp_path):
     cover = media.read_file(out).cover
     assert images.dimensions(cover.data) == (500, 500)
     assert cover.mime == "image/jpeg" and images.mime_of(cover.data) == "image/jpeg"
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "m4a-aac", "flac"])
+def test_file_chapters_kept_when_the_episode_has_none(fmt, tagged, tmp_path):
+    dest, tags = tagged[fmt]
+    plain = dataclasses.replace(tags, chapters=(), title="New title")
+    kept, stripped = tmp_path / "kept" / dest.name, tmp_path / "strip" / dest.name
+    media.tag_copy(dest, kept, plain)
+    assert media.read_file(kept).fields["title"] == "New title"
+    assert [c.title for c in media.read_file(kept).chapters] == ["Welcome", "Data sharing — débat"]
+    media.tag_copy(dest, stripped, plain, TagSettings(strip_existing=True))
+    if fmt != "m4a-aac":  # MP4 chapters are tracks and boxes, not tags: strip keeps them
+        assert media.read_file(stripped).chapters == []
+
+
+def test_diff_lists_changes_and_what_strip_removes(tagged, covers):
+    dest, tags = tagged["mp3"]
+    current = media.read_file(dest)
+    assert media.diff(current, tags) == []
+    changed = dataclasses.replace(tags, title="Other", guid=None, cover=covers["png"].read_bytes())
+    lines = media.diff(current, changed)
+    assert lines[0] == "~ title: 'Outcomes measurement & public value — ü' -> 'Other'"
+    assert lines[1].startswith("~ cover: image/jpeg 300x300 (")
+    assert " -> image/png 200x200 (" in lines[1]
+    stripped = media.diff(current, changed, TagSettings(strip_existing=True))
+    assert "- guid: '8178c79c-7fb0-4830-95cb-2cc7c01432fc'" in stripped
