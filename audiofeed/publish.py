@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,12 +30,12 @@ from .storage import (
     plan,
 )
 from .storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA, STAGE_PAGE
+from .tagging import chapter_images, media_fingerprint, media_tags
 
 log = logging.getLogger("audiofeed")
 
 FEED_KEY = "feed.xml"
 STATE_DIR = ".audiofeed"
-TAG_FORMAT = 1  # bump when the way tags are written changes: every recording is re-tagged
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,64 @@ def publish(
     return report
 
 
+@dataclass(frozen=True)
+class TagResult:
+    """One recording handled by ``audiofeed tag``."""
+
+    episode: Path
+    source: Path
+    copy: Path  # the tagged build copy; with dry_run, what the diff compares against
+    changes: list[str]
+
+
+def tag_show(config_path: Path, *, dry_run: bool = False) -> list[TagResult]:
+    """Tag the build copies of every recording without publishing; with ``dry_run`` write
+    nothing and list, per file, how its tags would change (against the latest build copy,
+    else the source recording)."""
+    config, catalog = load_show(config_path)
+    catalog, _ = assign_guids(catalog, dry_run=dry_run)
+    builder = Builder(config, catalog, Manifest(), {}, retag=True)
+    cover = config.podcast.image.read_bytes()
+    results, problems = [], []
+    for episode in catalog.episodes:
+        try:
+            results.append(_tag_one(builder, episode, cover, dry_run))
+        except MediaError as exc:
+            problems.append(Problem(exc.path, exc.field or "audio", exc.message))
+    builder.cache.save()
+    if problems:
+        raise ValidationError(problems=problems)
+    return results
+
+
+def _tag_one(builder: Builder, episode: Episode, cover: bytes, dry_run: bool) -> TagResult:
+    if episode.audio is None:
+        raise MediaError("no recording attached", path=episode.path, field="audio")
+    facts = builder.source_facts(episode.audio)
+    media.validate_chapters(episode.chapters, facts["duration"], episode.path)
+    tags = media_tags(builder.config, episode, cover, shownotes.render(episode))
+    previous = latest_copy(builder.build_dir, episode)
+    current = media.read_file(previous or episode.audio)
+    changes = media.diff(current, tags, builder.config.tags)
+    if dry_run:
+        return TagResult(episode.path, episode.audio, previous or episode.audio, changes)
+    _, record = builder.media(episode, cover)
+    if episode.chapters:
+        builder.chapters_artifacts(episode)
+    return TagResult(episode.path, episode.audio, builder.build_dir / record.key, changes)
+
+
+def latest_copy(build_dir: Path, episode: Episode) -> Path | None:
+    """The newest tagged build copy of an episode's recording, if any."""
+    if episode.audio is None:
+        return None
+    ext = episode.audio.suffix.lower()
+    pattern = re.compile(rf"^{re.escape(episode.slug)}-[0-9a-f]{{10}}{re.escape(ext)}$")
+    folder = build_dir / "audio"
+    copies = [p for p in folder.glob(f"{episode.slug}-*{ext}") if pattern.match(p.name)]
+    return max(copies, key=lambda p: p.stat().st_mtime_ns, default=None)
+
+
 def remote_state(
     manifest: Manifest, listing: dict[str, RemoteObject], manifest_bytes: bytes | None = None
 ) -> dict[str, RemoteObject]:
@@ -216,6 +274,11 @@ class Builder:
                 continue
             artifacts.append(art)
             notes = shownotes.render(episode)
+            chapters_url = None
+            if episode.chapters:
+                extra = self.chapters_artifacts(episode)
+                artifacts += extra
+                chapters_url = self.config.url(extra[-1].key)
             transcript = self.transcript(episode, problems)
             if transcript:
                 artifacts.append(transcript)
@@ -227,6 +290,7 @@ class Builder:
                     media_length=record.size,
                     media_type=record.mime,
                     duration=record.duration,
+                    chapters_url=chapters_url,
                     transcript_url=self.config.url(transcript.key) if transcript else None,
                     transcript_type=transcript_type(episode.transcript) if transcript else None,
                 )
@@ -290,8 +354,9 @@ class Builder:
         if episode.audio is None:
             raise MediaError("no recording attached", path=episode.path, field="audio")
         facts = self.source_facts(episode.audio)
-        tags = media_tags(self.config, episode, cover, shownotes.render(episode).summary)
-        fingerprint = media_fingerprint(facts["sha256"], tags)
+        media.validate_chapters(episode.chapters, facts["duration"], episode.path)
+        tags = media_tags(self.config, episode, cover, shownotes.render(episode))
+        fingerprint = media_fingerprint(facts["sha256"], tags, self.config.tags)
         old = self.manifest.media.get(episode.guid or "")
         have = self.remote.get(old.key) if old else None
         if (
@@ -307,7 +372,7 @@ class Builder:
         ext = episode.audio.suffix.lower()
         log.info("tagging a copy of %s", episode.audio.name)
         tmp = self.build_dir / "audio" / f".{episode.slug}{ext}"
-        info = media.tag_copy(episode.audio, tmp, tags)
+        info = media.tag_copy(episode.audio, tmp, tags, self.config.tags)
         sha = media.sha256_file(tmp)
         key = f"audio/{episode.slug}-{sha[:10]}{ext}"
         os.replace(tmp, self.build_dir / key)
@@ -321,6 +386,19 @@ class Builder:
         )
         self.new_manifest.media[episode.guid or ""] = record
         return self.file_artifact(self.build_dir / key, None, STAGE_MEDIA, sha=sha), record
+
+    def chapters_artifacts(self, episode: Episode) -> list[Artifact]:
+        """The Podcasting 2.0 chapters file of an episode (the feed's podcast:chapters), last,
+        after the chapter images it points at."""
+        arts, urls = [], {}
+        for i, path in chapter_images(self.config, episode).items():
+            art = self.file_artifact(path, f"images/chapters/{episode.slug}-{i}", STAGE_MEDIA)
+            arts.append(art)
+            urls[i] = self.config.url(art.key)
+        data = media.chapters_json(episode.chapters, urls)
+        sha = hashlib.sha256(data).hexdigest()
+        key = f"chapters/{episode.slug}-{sha[:10]}.chapters.json"
+        return [*arts, self.bytes_artifact(key, data, STAGE_ASSET)]
 
     def remote_artifact(self, rec: MediaRecord) -> Artifact:
         return Artifact(
@@ -369,11 +447,16 @@ class Builder:
         )
 
     def clean(self) -> None:
-        """Drop tagged copies no episode refers to any more."""
-        keep = {rec.key for rec in self.new_manifest.media.values()}
-        audio_dir = self.build_dir / "audio"
-        if audio_dir.is_dir():
-            for path in audio_dir.iterdir():
+        """Drop tagged copies and chapter files no episode refers to any more."""
+        keep = {rec.key for rec in self.new_manifest.media.values()} | set(
+            self.new_manifest.objects
+        )
+        for folder in ("audio", "chapters"):
+            self._clean(self.build_dir / folder, keep)
+
+    def _clean(self, folder: Path, keep: set[str]) -> None:
+        if folder.is_dir():
+            for path in folder.iterdir():
                 if path.relative_to(self.build_dir).as_posix() not in keep:
                     if path.is_dir():
                         shutil.rmtree(path)
@@ -392,31 +475,3 @@ def feed_guid(data: bytes) -> str:
 
     found = etree.fromstring(data).findtext(f"channel/{{{feed.PODCAST_NS}}}guid")
     return (found or "").strip()
-
-
-def media_tags(config: Config, episode: Episode, cover: bytes, summary: str) -> media.Tags:
-    """The tags written into an episode's recording."""
-    pod = config.podcast
-    people = episode.speakers or episode.chairs
-    return media.Tags(
-        title=episode.title,
-        artist=", ".join(p.name for p in people) or pod.author,
-        album=pod.title,
-        album_artist=pod.author,
-        date=episode.start.date().isoformat(),
-        comment=summary,
-        guid=episode.guid,
-        cover=cover,
-        cover_mime="image/png" if pod.image.suffix.lower() == ".png" else "image/jpeg",
-    )
-
-
-def media_fingerprint(source_sha: str, tags: media.Tags) -> str:
-    """What makes a tagged copy: source bytes and every tag except the free-text comment."""
-    values = dataclasses.asdict(tags)
-    values.pop("comment")
-    values["cover"] = hashlib.sha256(tags.cover or b"").hexdigest()
-    blob = json.dumps(
-        {"format": TAG_FORMAT, "source": source_sha, "tags": values}, sort_keys=True, default=str
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()
