@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from . import media
@@ -113,5 +114,8 @@ def media_fingerprint(
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+@lru_cache(maxsize=256)
 def _sha(data: bytes | None) -> str | None:
+    """sha256 of art bytes; memoised, as every episode embeds the same cover (a bytes
+    object caches its hash, so a repeat costs a dict lookup, not a 300 KB digest)."""
     return hashlib.sha256(data).hexdigest() if data else None
