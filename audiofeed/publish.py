@@ -18,7 +18,15 @@ from . import feed, frontmatter, media, rules, shownotes, site
 from .catalog import Catalog, Episode
 from .config import Config
 from .errors import AudiofeedError, MediaError, Problem, ValidationError
-from .state import MANIFEST_KEY, Manifest, MediaRecord, ProbeCache, write_atomic
+from .state import (
+    MANIFEST_KEY,
+    Manifest,
+    MediaRecord,
+    NotesCache,
+    ProbeCache,
+    TaggedIndex,
+    write_atomic,
+)
 from .storage import (
     Artifact,
     Backend,
@@ -259,7 +267,12 @@ class Builder:
         self.retag = retag
         self.build_dir = config.root / STATE_DIR / "build"
         self.cache = ProbeCache(config.root / STATE_DIR / "cache.json")
+        self.tagged = TaggedIndex(config.root / STATE_DIR / "tagged.json", self.build_dir)
         self.new_manifest = Manifest()
+        # HTML of the descriptions as the last run rendered them: a republish renders only
+        # what changed
+        self.notes = NotesCache(config.root / STATE_DIR / "notes.json", shownotes.cache_version())
+        shownotes.seed_cache(self.notes.load())
 
     def build(self) -> list[Artifact]:
         cover = self.file_artifact(self.config.podcast.image, "images/cover", STAGE_MEDIA)
@@ -296,6 +309,7 @@ class Builder:
                 )
             )
         self.cache.save()
+        self.tagged.save()
         if problems:
             raise ValidationError(problems=problems)
         pages = site.build_site(
@@ -305,6 +319,8 @@ class Builder:
             stage = STAGE_ASSET if key.startswith("assets/") else STAGE_PAGE
             artifacts.append(self.bytes_artifact(key, data, stage))
         artifacts += self.feeds(items, self.config.url(cover.key))
+        texts = [e.body for e in self.catalog.episodes] + [self.config.podcast.description]
+        self.notes.save(shownotes.cached_html(texts))
         for art in artifacts:
             self.new_manifest.objects[art.key] = {"size": art.size, "sha256": art.sha256}
         artifacts.append(
@@ -369,6 +385,11 @@ class Builder:
         ):
             self.new_manifest.media[episode.guid or ""] = old
             return self.remote_artifact(old), old
+        built = None if self.retag else self.tagged.get(fingerprint)
+        if built is not None:  # tagged for another destination (or a preview) already
+            self.new_manifest.media[episode.guid or ""] = built
+            path = self.build_dir / built.key
+            return self.file_artifact(path, None, STAGE_MEDIA, sha=built.sha256), built
         ext = episode.audio.suffix.lower()
         log.info("tagging a copy of %s", episode.audio.name)
         tmp = self.build_dir / "audio" / f".{episode.slug}{ext}"
@@ -385,6 +406,7 @@ class Builder:
             duration=round(info.duration, 3),
         )
         self.new_manifest.media[episode.guid or ""] = record
+        self.tagged.put(record)
         return self.file_artifact(self.build_dir / key, None, STAGE_MEDIA, sha=sha), record
 
     def chapters_artifacts(self, episode: Episode) -> list[Artifact]:

@@ -59,11 +59,14 @@ _HTML: dict[str, str] = {}
 _SEED: dict[str, str] = {}
 
 
+def _digest(markdown: str) -> str:
+    return hashlib.blake2b(markdown.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def markdown_to_html(markdown: str) -> str:
     """Markdown (inline HTML allowed) -> sanitized HTML (memoised: the feed, the pages and
     the tags all ask for the same descriptions; a publish seeds it from the last run)."""
-    digest = hashlib.blake2b(markdown.encode("utf-8", "surrogatepass"), digest_size=16)
-    key = digest.hexdigest()
+    key = _digest(markdown)
     html = _HTML.get(key)
     if html is None:
         html = _SEED.get(key)
@@ -92,9 +95,10 @@ def seed_cache(entries: dict[str, str]) -> None:
     _SEED.update(entries)
 
 
-def rendered_cache() -> dict[str, str]:
-    """Everything rendered or reused in this process, to seed the next run with."""
-    return dict(_HTML)
+def cached_html(markdowns: list[str]) -> dict[str, str]:
+    """``{digest: html}`` for these Markdown texts (rendering any not yet rendered), to seed
+    the next run with."""
+    return {_digest(m): markdown_to_html(m) for m in markdowns}
 
 
 def html_to_text(fragment: str) -> str:

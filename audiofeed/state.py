@@ -93,6 +93,85 @@ class ProbeCache:
             self.dirty = False
 
 
+class TaggedIndex:
+    """Tagged copies in the build folder by fingerprint (source + tags), so publishing to
+    a new destination after a local build or preview reuses them instead of tagging every
+    recording again. An entry counts only while its file still has the size and mtime it
+    had when it was made. Lives in ``.audiofeed/tagged.json``."""
+
+    def __init__(self, path: Path, build_dir: Path):
+        self.path = path
+        self.build_dir = build_dir
+        self.dirty = False
+        try:
+            self.entries: dict[str, dict[str, Any]] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def _stamp(self, key: str) -> list[int] | None:
+        try:
+            st = (self.build_dir / key).stat()
+        except OSError:
+            return None
+        return [st.st_size, st.st_mtime_ns]
+
+    def get(self, fingerprint: str) -> MediaRecord | None:
+        entry = self.entries.get(fingerprint)
+        if not isinstance(entry, dict):
+            return None
+        try:
+            record = MediaRecord(**entry["record"])
+        except (KeyError, TypeError):
+            return None
+        stamp = self._stamp(record.key)
+        if stamp is None or stamp != entry.get("stamp") or stamp[0] != record.size:
+            return None
+        return record
+
+    def put(self, record: MediaRecord) -> None:
+        self.entries[record.fingerprint] = {
+            "record": asdict(record),
+            "stamp": self._stamp(record.key),
+        }
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            live = {
+                fp: e
+                for fp, e in self.entries.items()
+                if isinstance(e, dict)
+                and self._stamp(e.get("record", {}).get("key", "")) is not None
+            }
+            write_atomic(self.path, json.dumps(live, sort_keys=True).encode())
+            self.dirty = False
+
+
+class NotesCache:
+    """Show notes HTML by Markdown digest, from the last run (``.audiofeed/notes.json``);
+    ignored when ``version`` (the renderer's libraries and rules) differs."""
+
+    def __init__(self, path: Path, version: str):
+        self.path = path
+        self.version = version
+        self.loaded: dict[str, str] = {}
+
+    def load(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text())
+            if data.get("version") == self.version:
+                self.loaded = {str(k): str(v) for k, v in data["html"].items()}
+        except (OSError, ValueError, KeyError, AttributeError):
+            self.loaded = {}
+        return self.loaded
+
+    def save(self, html: dict[str, str]) -> None:
+        if html != self.loaded:
+            blob = {"version": self.version, "html": html}
+            write_atomic(self.path, json.dumps(blob, sort_keys=True).encode())
+            self.loaded = dict(html)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temp file in the same folder, fsync and rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
