@@ -271,16 +271,25 @@ class Bench:
         shutil.rmtree(show)
 
     def case_f(self) -> None:
-        """(f): peak RSS tagging + publishing one big vs one small recording (local folder)."""
+        """(f): peak RSS tagging + publishing one big vs one small recording: to the local
+        folder (tagging included), then to S3 (the tagged copy reused: the upload alone)."""
         s = self.sizes
         series: dict[str, Series] = {}
         for size in (s.rss_small, s.rss_big):
             label = f"{size / GiB:g} GiB" if size >= GiB else f"{size // MiB} MiB"
             show = self.show(f"f-{size}", 1, size, distinct_clips=1)
-            name = f"{AF} ({label})"
+            name = f"{AF} to a folder ({label})"
             for _ in range(min(self.runs, 3)):
                 sample = self.local_build(show, clean=True)
                 series.setdefault(name, Series(name)).samples.append(sample)
+            if self.s3_ready and self.target:
+                self.s3_config(show)
+                name = f"{AF} to S3 ({label})"
+                for r in range(min(self.runs, 3)):
+                    url = f"s3://{self.target.bucket}/f/{size}/{r}"
+                    sample = run(self.af_cmd("publish", "--to", url), env=self.af_env(), cwd=show)
+                    series.setdefault(name, Series(name)).samples.append(sample)
+                self.wipe(f"f/{size}")
             shutil.rmtree(show)
         self.record("f", series, 0, 1)
 
@@ -352,9 +361,9 @@ def main() -> int:
     with ExitStack() as stack:
         if not args.keep:
             stack.callback(shutil.rmtree, work, True)
-        if {"a", "b", "c", "g"} & set(cases):
+        if {"a", "b", "c", "f", "g"} & set(cases):
             bench.peers = harness.install_peers(log)
-        if {"a", "b", "c"} & set(cases):
+        if {"a", "b", "c", "f"} & set(cases):
             sw = harness.seaweed_module()
             srv = stack.enter_context(sw.run_seaweedfs())
             bench.target = Target(
