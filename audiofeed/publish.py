@@ -34,6 +34,9 @@ from .tagging import chapter_images, media_fingerprint, media_tags
 
 log = logging.getLogger("audiofeed")
 
+#: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
+PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
+
 FEED_KEY = "feed.xml"
 STATE_DIR = ".audiofeed"
 
@@ -190,6 +193,7 @@ def latest_copy(build_dir: Path, episode: Episode) -> Path | None:
     if episode.audio is None:
         return None
     ext = episode.audio.suffix.lower()
+    ext = PUBLISHED_EXTENSION.get(ext, ext)
     pattern = re.compile(rf"^{re.escape(episode.slug)}-[0-9a-f]{{10}}{re.escape(ext)}$")
     folder = build_dir / "audio"
     copies = [p for p in folder.glob(f"{episode.slug}-*{ext}") if pattern.match(p.name)]
@@ -374,14 +378,14 @@ class Builder:
         tmp = self.build_dir / "audio" / f".{episode.slug}{ext}"
         info = media.tag_copy(episode.audio, tmp, tags, self.config.tags)
         sha = media.sha256_file(tmp)
-        key = f"audio/{episode.slug}-{sha[:10]}{ext}"
+        key = f"audio/{episode.slug}-{sha[:10]}{PUBLISHED_EXTENSION.get(ext, ext)}"
         os.replace(tmp, self.build_dir / key)
         record = MediaRecord(
             fingerprint=fingerprint,
             key=key,
             size=info.size,
             sha256=sha,
-            mime=info.mime,
+            mime=content_type_for(key),
             duration=round(info.duration, 3),
         )
         self.new_manifest.media[episode.guid or ""] = record

@@ -162,3 +162,38 @@ def test_base_url_override(show: Path) -> None:
         e["enclosures"][0]["url"].startswith("https://podcast.example.org/soc22/audio/")
         for e in feed["episodes"]
     )
+
+
+def test_m4b_audiobook_container_is_published_as_m4a(show: Path) -> None:
+    from tests.support.media import make_audio
+
+    m4a = make_audio(show / "recordings" / "long.m4a", 3, "m4a")
+    m4a.rename(show / "recordings" / "long.m4b")
+    ep = show / "episodes" / "03-keynote-power.md"
+    ep.write_text(
+        re.sub(
+            r'^audio = ".*"$', 'audio = "recordings/long.m4b"', ep.read_text(), count=1, flags=re.M
+        )
+    )
+    run("publish", cwd=show, check=True)
+    (enc,) = [
+        e["enclosures"][0] for e in parse(show)["episodes"] if e["title"].startswith("Keynote")
+    ]
+    assert enc["url"].endswith(".m4a") and enc["mime_type"] == "audio/x-m4a"
+    assert enc["file_size"] == local_file(show, enc["url"]).stat().st_size
+
+
+def test_audio_apple_does_not_play_is_refused_with_advice(show: Path) -> None:
+    from tests.support.media import make_audio
+
+    make_audio(show / "recordings" / "talk.opus", 3, "opus")
+    ep = show / "episodes" / "03-keynote-power.md"
+    ep.write_text(
+        re.sub(
+            r'^audio = ".*"$', 'audio = "recordings/talk.opus"', ep.read_text(), count=1, flags=re.M
+        )
+    )
+    proc = run("publish", cwd=show)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "ENC-03" in proc.stderr and "ffmpeg -i IN -c:a aac" in proc.stderr
+    assert not (show / "public").exists()
