@@ -286,6 +286,9 @@ class Builder:
             transcript = self.transcript(episode, problems)
             if transcript:
                 artifacts.append(transcript)
+            image = self.episode_image(episode, problems)
+            if image:
+                artifacts.append(image)
             items.append(
                 feed.FeedItem(
                     episode=episode,
@@ -297,6 +300,7 @@ class Builder:
                     chapters_url=chapters_url,
                     transcript_url=self.config.url(transcript.key) if transcript else None,
                     transcript_type=transcript_type(episode.transcript) if transcript else None,
+                    image_url=self.config.url(image.key) if image else None,
                 )
             )
         self.cache.save()
@@ -328,6 +332,17 @@ class Builder:
         if problems:
             raise ValidationError(problems=problems)
         return [self.bytes_artifact(key, data, STAGE_FEED) for key, data in built.items()]
+
+    def episode_image(self, episode: Episode, problems: list[Problem]) -> Artifact | None:
+        """The episode's own art (JPEG or PNG, as Apple requires), under a content-hashed key."""
+        if episode.image is None:
+            return None
+        if episode.image.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+            problems.append(
+                Problem(episode.path, "image", "must be a .jpg or .png file (Apple's art types)")
+            )
+            return None
+        return self.file_artifact(episode.image, f"images/{episode.slug}", STAGE_MEDIA)
 
     def transcript(self, episode: Episode, problems: list[Problem]) -> Artifact | None:
         """The episode's transcript file, uploaded under a content-hashed key."""
