@@ -42,6 +42,9 @@ from .tagging import chapter_images, media_fingerprint, media_tags
 
 log = logging.getLogger("audiofeed")
 
+#: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
+PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
+
 FEED_KEY = "feed.xml"
 STATE_DIR = ".audiofeed"
 
@@ -198,6 +201,7 @@ def latest_copy(build_dir: Path, episode: Episode) -> Path | None:
     if episode.audio is None:
         return None
     ext = episode.audio.suffix.lower()
+    ext = PUBLISHED_EXTENSION.get(ext, ext)
     pattern = re.compile(rf"^{re.escape(episode.slug)}-[0-9a-f]{{10}}{re.escape(ext)}$")
     folder = build_dir / "audio"
     copies = [p for p in folder.glob(f"{episode.slug}-*{ext}") if pattern.match(p.name)]
@@ -295,6 +299,9 @@ class Builder:
             transcript = self.transcript(episode, problems)
             if transcript:
                 artifacts.append(transcript)
+            image = self.episode_image(episode, problems)
+            if image:
+                artifacts.append(image)
             items.append(
                 feed.FeedItem(
                     episode=episode,
@@ -306,6 +313,7 @@ class Builder:
                     chapters_url=chapters_url,
                     transcript_url=self.config.url(transcript.key) if transcript else None,
                     transcript_type=transcript_type(episode.transcript) if transcript else None,
+                    image_url=self.config.url(image.key) if image else None,
                 )
             )
         self.cache.save()
@@ -340,6 +348,17 @@ class Builder:
         if problems:
             raise ValidationError(problems=problems)
         return [self.bytes_artifact(key, data, STAGE_FEED) for key, data in built.items()]
+
+    def episode_image(self, episode: Episode, problems: list[Problem]) -> Artifact | None:
+        """The episode's own art (JPEG or PNG, as Apple requires), under a content-hashed key."""
+        if episode.image is None:
+            return None
+        if episode.image.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+            problems.append(
+                Problem(episode.path, "image", "must be a .jpg or .png file (Apple's art types)")
+            )
+            return None
+        return self.file_artifact(episode.image, f"images/{episode.slug}", STAGE_MEDIA)
 
     def transcript(self, episode: Episode, problems: list[Problem]) -> Artifact | None:
         """The episode's transcript file, uploaded under a content-hashed key."""
@@ -395,14 +414,14 @@ class Builder:
         tmp = self.build_dir / "audio" / f".{episode.slug}{ext}"
         info = media.tag_copy(episode.audio, tmp, tags, self.config.tags)
         sha = media.sha256_file(tmp)
-        key = f"audio/{episode.slug}-{sha[:10]}{ext}"
+        key = f"audio/{episode.slug}-{sha[:10]}{PUBLISHED_EXTENSION.get(ext, ext)}"
         os.replace(tmp, self.build_dir / key)
         record = MediaRecord(
             fingerprint=fingerprint,
             key=key,
             size=info.size,
             sha256=sha,
-            mime=info.mime,
+            mime=content_type_for(key),
             duration=round(info.duration, 3),
         )
         self.new_manifest.media[episode.guid or ""] = record
