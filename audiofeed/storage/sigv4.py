@@ -1,0 +1,214 @@
+"""A small S3 client on ``http.client``: Signature V4, keep-alive, ``sendfile`` uploads.
+
+Two jobs boto3 does expensively for us:
+
+- **uploading a file whose sha256 audiofeed already knows** (it computed it once, while
+  building): the known digest is the signed payload hash (``x-amz-content-sha256``), so
+  nothing hashes the file again, the server checks the bytes it received against it
+  (``XAmzContentSHA256Mismatch`` otherwise), and the body goes from the page cache to the
+  socket with ``sendfile`` (plain HTTP) or large ``send`` calls (TLS), never through Python
+  buffers of its own;
+- **one HEAD** before boto3 is even imported (``audiofeed.unchanged``).
+
+Credentials, endpoint and addressing are resolved by the caller (boto3's chain, or the
+environment); this module only signs and talks. No retries here: a failed request is
+reported and the caller falls back to boto3, which retries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import http.client
+import os
+import ssl
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+TIMEOUT = 60.0
+SEND_BLOCK = 8 << 20  # bytes per sendfile() / TLS send (progress is reported per block)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key: str
+    secret_key: str
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where one object lives: ``scheme://host`` + ``path`` (already URL-encoded)."""
+
+    scheme: str
+    host: str
+    path: str
+
+    @classmethod
+    def from_url(cls, url: str) -> Location:
+        """From a URL as boto3 would address the object (e.g. a presigned one)."""
+        parts = urlsplit(url)
+        return cls(parts.scheme, parts.netloc, parts.path or "/")
+
+    def sibling(self, old_key_path: str, new_key_path: str) -> Location:
+        """The same bucket, another key (both given URL-encoded, without the bucket)."""
+        assert self.path.endswith(old_key_path)
+        return Location(self.scheme, self.host, self.path[: -len(old_key_path)] + new_key_path)
+
+
+def quote_key(key: str) -> str:
+    return quote(key, safe="/~")
+
+
+def sign(
+    method: str,
+    loc: Location,
+    region: str,
+    creds: Credentials,
+    payload_sha256: str,
+    headers: dict[str, str] | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> dict[str, str]:
+    """The request's headers with AWS Signature Version 4 added (service ``s3``)."""
+    now = now or dt.datetime.now(dt.UTC)
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    out = {k.lower(): str(v).strip() for k, v in (headers or {}).items()}
+    out["host"] = loc.host
+    out["x-amz-content-sha256"] = payload_sha256
+    out["x-amz-date"] = amz_date
+    if creds.token:
+        out["x-amz-security-token"] = creds.token
+    names = sorted(out)
+    canonical = "\n".join(
+        [
+            method,
+            loc.path,
+            "",
+            "".join(f"{n}:{' '.join(out[n].split())}\n" for n in names),
+            ";".join(names),
+            payload_sha256,
+        ]
+    )
+    scope = f"{day}/{region}/s3/aws4_request"
+    to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    )
+    key = f"AWS4{creds.secret_key}".encode()
+    for part in (day, region, "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    out["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={creds.access_key}/{scope}, "
+        f"SignedHeaders={';'.join(names)}, Signature={signature}"
+    )
+    return out
+
+
+class Session:
+    """Keep-alive connections, one per thread and host."""
+
+    def __init__(self, *, timeout: float = TIMEOUT, cafile: str | None = None):
+        self.timeout = timeout
+        self.cafile = cafile if cafile is not None else os.environ.get("AWS_CA_BUNDLE")
+        self._local = threading.local()
+        self._context: ssl.SSLContext | None = None
+
+    def _conn(self, loc: Location, fresh: bool = False) -> http.client.HTTPConnection:
+        conns: dict[tuple[str, str], http.client.HTTPConnection] = self._local.__dict__.setdefault(
+            "conns", {}
+        )
+        key = (loc.scheme, loc.host)
+        conn = conns.get(key)
+        if conn is None or fresh:
+            if conn is not None:
+                conn.close()
+            if loc.scheme == "https":
+                if self._context is None:
+                    self._context = ssl.create_default_context(cafile=self.cafile or None)
+                conn = http.client.HTTPSConnection(
+                    loc.host, timeout=self.timeout, context=self._context
+                )
+            elif loc.scheme == "http":
+                conn = http.client.HTTPConnection(loc.host, timeout=self.timeout)
+            else:
+                raise ValueError(f"unsupported scheme {loc.scheme!r}")
+            conns[key] = conn
+        return conn
+
+    def close(self) -> None:
+        for conn in self._local.__dict__.get("conns", {}).values():
+            conn.close()
+
+    def head(self, loc: Location, region: str, creds: Credentials) -> tuple[int, dict[str, str]]:
+        headers = sign("HEAD", loc, region, creds, EMPTY_SHA256)
+        for attempt in (0, 1):  # a kept-alive connection the server closed: once more
+            conn = self._conn(loc, fresh=attempt > 0)
+            try:
+                conn.request("HEAD", loc.path, headers=_wire(headers))
+                resp = conn.getresponse()
+                resp.read()
+                return resp.status, {k.lower(): v for k, v in resp.getheaders()}
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def put_file(
+        self,
+        loc: Location,
+        region: str,
+        creds: Credentials,
+        source: Path,
+        sha256: str,
+        headers: dict[str, str],
+        progress=None,  # type: ignore[no-untyped-def]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """PUT ``source`` with its known sha256 as the signed payload hash."""
+        size = source.stat().st_size
+        signed = sign("PUT", loc, region, creds, sha256, {**headers, "content-length": str(size)})
+        for attempt in (0, 1):
+            conn = self._conn(loc, fresh=attempt > 0)
+            try:
+                conn.putrequest("PUT", loc.path, skip_host=True, skip_accept_encoding=True)
+                for name, value in _wire(signed).items():
+                    conn.putheader(name, value)
+                conn.endheaders()
+                with open(source, "rb") as f:
+                    _send_body(conn, f, size, progress)
+                resp = conn.getresponse()
+                body = resp.read()
+                return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _wire(headers: dict[str, str]) -> dict[str, str]:
+    """Header names as sent (``host`` included: the signature covers the exact value)."""
+    return {("Host" if k == "host" else k): v for k, v in headers.items()}
+
+
+def _send_body(conn: http.client.HTTPConnection, f, size: int, progress) -> None:  # type: ignore[no-untyped-def]
+    """The body: ``sendfile`` in blocks on a plain socket, read + sendall over TLS."""
+    sock = conn.sock
+    assert sock is not None
+    sent = 0
+    while sent < size:
+        block = min(SEND_BLOCK, size - sent)
+        if isinstance(sock, ssl.SSLSocket):
+            chunk = f.read(block)
+            sock.sendall(chunk)
+            n = len(chunk)
+        else:
+            n = sock.sendfile(f, sent, block)
+        if not n:
+            raise OSError(f"file shrank while uploading ({sent} of {size} bytes sent)")
+        sent += n
+        if progress is not None:
+            progress(n)
