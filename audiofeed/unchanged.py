@@ -15,9 +15,7 @@ The record lives in ``.audiofeed/published.json``; deleting it only costs the fu
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import hmac
 import json
 import os
 from dataclasses import dataclass
@@ -25,10 +23,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from .storage import sigv4
+
 RECORD = Path(".audiofeed") / "published.json"
 MANIFEST_KEY = ".audiofeed/manifest.json"
 SKIP_TOP = {".audiofeed", ".git", ".hg", ".svn", "__pycache__", ".pytest_cache"}
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 ENV_KEYS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION")
 TIMEOUT = 5.0
 
@@ -211,69 +210,15 @@ def _s3_manifest_sha256(target: Target) -> str | None:
         scheme, host = "https", f"s3.{region}.amazonaws.com"
         virtual = target.addressing_style != "path" and "." not in bucket
     if virtual:
-        host, path = f"{bucket}.{host}", "/" + quote(key, safe="/~")
+        host, path = f"{bucket}.{host}", "/" + sigv4.quote_key(key)
     else:
-        path = f"/{quote(bucket, safe='')}/" + quote(key, safe="/~")
-    headers = _sign("HEAD", host, path, region, access, secret, os.environ.get("AWS_SESSION_TOKEN"))
-    status, found = _head(scheme, host, path, headers)
+        path = f"/{quote(bucket, safe='')}/" + sigv4.quote_key(key)
+    creds = sigv4.Credentials(access, secret, os.environ.get("AWS_SESSION_TOKEN"))
+    session = sigv4.Session(timeout=TIMEOUT)
+    try:
+        status, found = session.head(sigv4.Location(scheme, host, path), region, creds)
+    finally:
+        session.close()
     if status != 200:
         return None
     return found.get("x-amz-meta-sha256")
-
-
-def _sign(
-    method: str, host: str, path: str, region: str, access: str, secret: str, token: str | None
-) -> dict[str, str]:
-    """AWS Signature Version 4 headers for a bodiless request (S3: the path as given)."""
-    now = dt.datetime.now(dt.UTC)
-    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
-    headers = {"host": host, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": amz_date}
-    if token:
-        headers["x-amz-security-token"] = token
-    names = sorted(headers)
-    canonical = "\n".join(
-        [
-            method,
-            path,
-            "",
-            "".join(f"{n}:{headers[n].strip()}\n" for n in names),
-            ";".join(names),
-            EMPTY_SHA256,
-        ]
-    )
-    scope = f"{day}/{region}/s3/aws4_request"
-    to_sign = "\n".join(
-        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
-    )
-    k = f"AWS4{secret}".encode()
-    for part in (day, region, "s3", "aws4_request"):
-        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
-    headers["authorization"] = (
-        f"AWS4-HMAC-SHA256 Credential={access}/{scope}, "
-        f"SignedHeaders={';'.join(names)}, Signature={signature}"
-    )
-    return headers
-
-
-def _head(scheme: str, host: str, path: str, headers: dict[str, str]) -> tuple[int, dict]:
-    import http.client
-
-    conn: http.client.HTTPConnection
-    if scheme == "https":
-        import ssl
-
-        bundle = os.environ.get("AWS_CA_BUNDLE")  # as boto3 would
-        context = ssl.create_default_context(cafile=bundle or None)
-        conn = http.client.HTTPSConnection(host, timeout=TIMEOUT, context=context)
-    elif scheme == "http":
-        conn = http.client.HTTPConnection(host, timeout=TIMEOUT)
-    else:
-        return 0, {}
-    try:
-        conn.request("HEAD", path, headers={k: v for k, v in headers.items() if k != "host"})
-        resp = conn.getresponse()
-        resp.read()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}
-    finally:
-        conn.close()
