@@ -297,6 +297,15 @@ def publish(
     ctx: click.Context, dry_run: bool, prune: bool, retag: bool, base_url: str | None
 ) -> None:
     """Tag copies of the recordings, build the feed, publish what changed (feed last)."""
+    if not (dry_run or retag):
+        from .unchanged import check
+
+        lines = check(_config_path(ctx), base_url=base_url, prune=prune)
+        if lines is not None:  # inputs and the published manifest as last recorded
+            for line in lines:
+                click.echo(line)
+            return
+
     from .publish import Options
     from .publish import publish as run
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import catalog as catalog_mod
 from . import config as config_mod
-from . import feed, frontmatter, media, rules, shownotes, site
+from . import feed, frontmatter, media, rules, shownotes, site, unchanged
 from .catalog import Catalog, Episode
 from .config import Config
 from .errors import AudiofeedError, MediaError, Problem, ValidationError
@@ -146,6 +146,7 @@ def publish(
     if not options.dry_run:
         apply(the_plan, backend)
         builder.clean()
+        unchanged.record_publish(config, catalog, artifacts, report, prune=options.prune)
     return report
 
 

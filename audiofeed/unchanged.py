@@ -28,7 +28,15 @@ from .storage import sigv4
 RECORD = Path(".audiofeed") / "published.json"
 MANIFEST_KEY = ".audiofeed/manifest.json"
 SKIP_TOP = {".audiofeed", ".git", ".hg", ".svn", "__pycache__", ".pytest_cache"}
-ENV_KEYS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION")
+#: settings from the environment that change where or how a publish goes
+ENV_KEYS = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AUDIOFEED_S3_MAX_BANDWIDTH",
+)
 TIMEOUT = 5.0
 
 
@@ -142,9 +150,49 @@ def remember(
     write_atomic(root / RECORD, json.dumps(data, indent=1, sort_keys=True).encode())
 
 
-def forget(root: Path) -> None:
-    """Drop every record (a publish that changed anything re-records after it)."""
-    (root / RECORD).unlink(missing_ok=True)
+def record_publish(
+    config: Any,
+    catalog: Any,
+    artifacts: list[Any],
+    report: Any,
+    *,
+    destination: str | None = None,
+    profile: str | None = None,
+    prune: bool = False,
+) -> None:
+    """After a successful publish: remember it (``remember``) with the files it used from
+    outside the show folder and the lines a run that finds nothing to do prints. A publish
+    with warnings is forgotten instead: the next run must show them again."""
+    import dataclasses
+
+    from .state import MANIFEST_KEY as manifest_key
+    from .storage import Action, Plan
+
+    target = target_for(config, destination=destination, profile=profile, prune=prune)
+    if report.warnings or report.assigned_guids:
+        forget(config.root, target)
+        return
+    manifest = next(a for a in artifacts if a.key == manifest_key)
+    used = [config.podcast.image, *(a.path for a in artifacts if a.path)]
+    for e in catalog.episodes:
+        used += [p for p in (e.audio, e.transcript, e.image) if p]
+    root = config.root.resolve()
+    external = sorted({str(p.resolve()) for p in used if not p.resolve().is_relative_to(root)})
+    skips = tuple(Action("skip", a.key, a.size, a) for a in artifacts)
+    noop = dataclasses.replace(report, plan=Plan(skips), dry_run=False)
+    lines = [noop.summary(), f"feed: {noop.feed_url}", f"archive: {noop.archive_url}"]
+    remember(
+        config.root, target, manifest=manifest.path.read_bytes(), external=external, lines=lines
+    )
+
+
+def forget(root: Path, target: Target) -> None:
+    """Drop the record of ``target`` (a publish with warnings: a no-op must show them)."""
+    data = _load(root)
+    if data.pop(target.key(), None) is not None:
+        from .state import write_atomic
+
+        write_atomic(root / RECORD, json.dumps(data, indent=1, sort_keys=True).encode())
 
 
 def nothing_changed(root: Path, target: Target) -> list[str] | None:
@@ -167,17 +215,73 @@ def nothing_changed(root: Path, target: Target) -> list[str] | None:
     return [str(x) for x in lines] if isinstance(lines, list) else None
 
 
+def target_for(
+    config: Any,
+    *,
+    destination: str | None = None,
+    base_url: str | None = None,
+    profile: str | None = None,
+    prune: bool = False,
+) -> Target:
+    """The record key of a publish of ``config`` with these command-line overrides."""
+    pub = config.publish
+    dest = destination or pub.destination
+    if not dest.startswith("s3://"):
+        dest = str((config.root / dest).resolve())
+    return Target(
+        destination=dest,
+        base_url=(base_url.rstrip("/") + "/") if base_url else pub.base_url,
+        endpoint_url=getattr(pub, "endpoint_url", None),
+        region=getattr(pub, "region", None),
+        addressing_style=getattr(pub, "addressing_style", None),
+        profile=profile or getattr(pub, "profile", None),
+        prune=prune,
+    )
+
+
+def check(
+    config_path: Path,
+    *,
+    destination: str | None = None,
+    base_url: str | None = None,
+    profile: str | None = None,
+    prune: bool = False,
+) -> list[str] | None:
+    """``nothing_changed`` for ``audiofeed publish``, from the config file (cheap: no SDK,
+    no feed, no media libraries are imported)."""
+    from . import config as config_mod
+
+    try:
+        config = config_mod.load(config_path)
+    except Exception:  # the full publish reports it properly
+        return None
+    target = target_for(
+        config, destination=destination, base_url=base_url, profile=profile, prune=prune
+    )
+    return nothing_changed(config.root, target)
+
+
 # -- asking the destination ----------------------------------------------------------------
 
 
 def _published_sha256(target: Target) -> str | None:
     if not target.destination.startswith("s3://"):
-        try:
-            data = (Path(target.destination) / MANIFEST_KEY).read_bytes()
-        except OSError:
-            return None
-        return hashlib.sha256(data).hexdigest()
+        return _local_manifest_sha256(Path(target.destination))
     return _s3_manifest_sha256(target)
+
+
+def _local_manifest_sha256(folder: Path) -> str | None:
+    """A folder is cheap to look at: every object the manifest lists must be there with
+    its size (someone may have deleted or replaced a file by hand)."""
+    try:
+        data = (folder / MANIFEST_KEY).read_bytes()
+        objects = json.loads(data)["objects"]
+        for key, obj in objects.items():
+            if key != MANIFEST_KEY and (folder / key).stat().st_size != obj["size"]:
+                return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return hashlib.sha256(data).hexdigest()
 
 
 def _s3_manifest_sha256(target: Target) -> str | None:
