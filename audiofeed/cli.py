@@ -58,9 +58,20 @@ def _maybe_traceback(ctx: click.Context) -> None:
         traceback.print_exc()
 
 
+#: the live progress line while an upload runs on a terminal (log lines go above it)
+_live = None
+
+
 class _LineHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(self.format(record), err=True)
+        live = _live
+        if live is not None:
+            with live.lock:
+                live.clear()
+                click.echo(self.format(record), err=True)
+                live.redraw()
+        else:
+            click.echo(self.format(record), err=True)
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -218,9 +229,19 @@ def _start_from_tag(date: str) -> str | None:
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--remote",
+    is_flag=True,
+    help="Check the published show instead: fetch the feed from publish.base_url and "
+    "check every enclosure anonymously (HEAD and a Range request).",
+)
+@click.option("--base-url", help="With --remote: override publish.base_url from config.toml.")
 @click.pass_context
-def check(ctx: click.Context, strict: bool) -> None:
+def check(ctx: click.Context, strict: bool, remote: bool, base_url: str | None) -> None:
     """Validate config.toml, every episode and every recording; list every problem."""
+    if remote:
+        _check_remote(ctx, base_url)
+        return
     from .check import check_show
 
     problems = check_show(_config_path(ctx))
@@ -233,6 +254,26 @@ def check(ctx: click.Context, strict: bool) -> None:
     click.echo("ok: no errors" + (f", {len(problems)} warning(s)" if problems else ""))
 
 
+def _check_remote(ctx: click.Context, base_url: str | None) -> None:
+    from .config import load
+    from .publish import FEED_KEY
+    from .remote_check import check_remote
+
+    config = load(_config_path(ctx))
+    feed_url = (base_url.rstrip("/") + "/" if base_url else config.publish.base_url) + FEED_KEY
+    click.echo(f"checking {feed_url} anonymously", err=True)
+    result = check_remote(feed_url)
+    for p in result.problems:
+        click.echo(render_problem(p), err=True)
+    if result.problems:
+        click.echo(f"{len(result.problems)} problem(s) found", err=True)
+        ctx.exit(1)
+    click.echo(
+        f"ok: feed and {result.enclosures} enclosure(s) reachable anonymously "
+        "(HEAD 200, Range 206, lengths and types match)"
+    )
+
+
 @cli.command()
 @click.option("-n", "--dry-run", is_flag=True, help="Build and print the plan; upload nothing.")
 @click.option(
@@ -242,27 +283,76 @@ def check(ctx: click.Context, strict: bool) -> None:
 )
 @click.option("--retag", is_flag=True, help="Tag every recording again (new media URLs).")
 @click.option("--base-url", help="Override publish.base_url from config.toml.")
+@click.option(
+    "--to",
+    "destination",
+    metavar="DEST",
+    help="Override publish.destination: a folder, or s3://BUCKET/PREFIX.",
+)
+@click.option(
+    "--profile",
+    help="AWS shared-config profile for s3:// destinations (else AWS_PROFILE, the "
+    "environment or an instance role).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout (for CI)."
+)
 @click.pass_context
 def publish(
-    ctx: click.Context, dry_run: bool, prune: bool, retag: bool, base_url: str | None
+    ctx: click.Context,
+    dry_run: bool,
+    prune: bool,
+    retag: bool,
+    base_url: str | None,
+    destination: str | None,
+    profile: str | None,
+    as_json: bool,
 ) -> None:
-    """Tag copies of the recordings, build the feed, publish what changed (feed last)."""
+    """Tag copies of the recordings, build the feed, publish what changed (feed last).
+
+    Credentials for s3:// destinations come only from the AWS standard chain
+    (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, --profile or AWS_PROFILE, an instance role);
+    they are never read from config.toml and never printed.
+    """
+    import json
+
+    from .progress import LiveProgress
     from .publish import Options
     from .publish import publish as run
 
-    report = run(
-        _config_path(ctx), Options(dry_run=dry_run, prune=prune, retag=retag, base_url=base_url)
+    global _live
+    options = Options(
+        dry_run=dry_run,
+        prune=prune,
+        retag=retag,
+        base_url=base_url,
+        destination=destination,
+        profile=profile,
     )
+    live = LiveProgress(sys.stderr) if sys.stderr.isatty() and not dry_run else None
+    _live = live
+    try:
+        report = run(_config_path(ctx), options, progress=live)
+    except AudiofeedError as exc:
+        if as_json:
+            lines = exc.lines() if isinstance(exc, ValidationError) else [exc.line()]
+            click.echo(json.dumps({"ok": False, "errors": lines}, indent=1))
+        raise
+    finally:
+        _live = None
     for w in report.warnings:
         click.echo(render_problem(w), err=True)
     for path in report.assigned_guids:
         verb = "would assign" if dry_run else "assigned"
         click.echo(f"{verb} a new guid in {_rel(path)}", err=True)
+    out = sys.stderr if as_json else sys.stdout
     if dry_run:
         for line in report.plan.lines():
-            click.echo(line)
-    click.echo(report.summary())
-    click.echo(f"feed: {report.feed_url}")
+            click.echo(line, file=out)
+    click.echo(report.summary(), file=out)
+    click.echo(f"feed: {report.feed_url}", file=out)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=1))
 
 
 @cli.command()

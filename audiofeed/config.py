@@ -51,8 +51,21 @@ class Podcast:
 
 @dataclass(frozen=True)
 class Publish:
+    """Where the show goes. Object storage settings apply to ``s3://`` destinations;
+    ``None`` leaves the value to the SDK's standard chain (environment, shared config)."""
+
     base_url: str
     destination: str = "public"
+    endpoint_url: str | None = None
+    region: str | None = None
+    addressing_style: str | None = None
+    acl: str | None = None
+    storage_class: str | None = None
+    profile: str | None = None
+
+    @property
+    def remote(self) -> bool:
+        return self.destination.startswith("s3://")
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,24 @@ PODCAST_KEYS = {
     "type",
     "owner",
 }
-PUBLISH_KEYS = {"base_url", "destination"}
+PUBLISH_KEYS = {
+    "base_url",
+    "destination",
+    "endpoint_url",
+    "region",
+    "addressing_style",
+    "acl",
+    "storage_class",
+    "profile",
+}
+ADDRESSING_STYLES = ("auto", "path", "virtual")
+ACLS = ("public-read", "private")
+S3_DESTINATION_RE = re.compile(r"^s3://[A-Za-z0-9][A-Za-z0-9._-]{1,254}(/[^\s]*)?$")
+SECRET_KEY_RE = re.compile(r"secret|access_key|key_id|password|token|credential", re.IGNORECASE)
+NO_SECRETS = (
+    "credentials never go in config.toml; remove it and use the environment "
+    "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or a shared profile (publish.profile, --profile)"
+)
 
 
 class _Reader:
@@ -152,7 +182,11 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     pod = _table(r, data, "podcast")
     pub = _table(r, data, "publish")
     r.unknown(pod, PODCAST_KEYS, "podcast.")
-    r.unknown(pub, PUBLISH_KEYS, "publish.")
+    for key in sorted(k for k in pub if SECRET_KEY_RE.search(k)):
+        r.problem(f"publish.{key}", NO_SECRETS)  # the value is never echoed
+    r.unknown(
+        {k: v for k, v in pub.items() if not SECRET_KEY_RE.search(k)}, PUBLISH_KEYS, "publish."
+    )
 
     p = "podcast."
     title = r.string(pod, "title", p)
@@ -183,6 +217,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     if base_url and not _is_http_url(base_url):
         r.problem("publish.base_url", f"{base_url!r} must be an absolute http(s) URL")
     destination = r.string(pub, "destination", "publish.", required=False, default="public")
+    storage = _storage(r, pub, destination or "public")
 
     errors = [x for x in r.problems if x.severity == "error"]
     if errors:
@@ -204,7 +239,9 @@ def parse(data: dict[str, Any], path: Path) -> Config:
             copyright=copyright_,
             type=show_type or "episodic",
         ),
-        publish=Publish(base_url=base_url.rstrip("/") + "/", destination=destination or "public"),
+        publish=Publish(
+            base_url=base_url.rstrip("/") + "/", destination=destination or "public", **storage
+        ),
     )
 
 
@@ -265,6 +302,39 @@ def _categories(r: _Reader, value: Any) -> tuple[Category, ...]:
         else:
             result.append(Category(name, sub or None))
     return tuple(result)
+
+
+def _storage(r: _Reader, pub: dict[str, Any], destination: str) -> dict[str, str | None]:
+    """The object storage keys of [publish], validated."""
+    p = "publish."
+    if "://" in destination and not S3_DESTINATION_RE.match(destination):
+        r.problem(
+            p + "destination",
+            f"{destination!r}: use a folder such as 'public' or s3://BUCKET/PREFIX",
+        )
+    values = {
+        key: r.string(pub, key, p, required=False)
+        for key in ("endpoint_url", "region", "addressing_style", "acl", "storage_class", "profile")
+    }
+    endpoint = values["endpoint_url"]
+    if endpoint:
+        parts = urlsplit(endpoint)
+        if not _is_http_url(endpoint):
+            r.problem(
+                p + "endpoint_url", "must be an absolute http(s) URL such as https://s3.example.com"
+            )
+        elif parts.username is not None or parts.password is not None:
+            r.problem(p + "endpoint_url", NO_SECRETS)  # never echo it
+            values["endpoint_url"] = None
+    if values["addressing_style"] and values["addressing_style"] not in ADDRESSING_STYLES:
+        r.problem(p + "addressing_style", f"must be one of {', '.join(ADDRESSING_STYLES)}")
+    if values["acl"] and values["acl"] not in ACLS:
+        r.problem(
+            p + "acl",
+            f"must be one of {', '.join(ACLS)} (or leave it out when a bucket policy "
+            "makes objects public)",
+        )
+    return values
 
 
 def _is_http_url(value: str) -> bool:

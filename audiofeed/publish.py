@@ -8,34 +8,41 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
+from typing import Any, Protocol
 
 from . import catalog as catalog_mod
 from . import config as config_mod
 from . import feed, frontmatter, media, shownotes
 from .catalog import Catalog, Episode
 from .config import Config
-from .errors import AudiofeedError, MediaError, Problem, ValidationError
+from .errors import MediaError, Problem, StorageError, ValidationError
 from .state import MANIFEST_KEY, Manifest, MediaRecord, ProbeCache, write_atomic
 from .storage import (
+    Action,
     Artifact,
     Backend,
     Plan,
     RemoteObject,
+    RemoteSettings,
     cache_control_for,
     content_type_for,
     open_backend,
     plan,
 )
-from .storage.plan import STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA
+from .storage.plan import STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA, STAGE_NAMES
 
 log = logging.getLogger("audiofeed")
 
 FEED_KEY = "feed.xml"
 STATE_DIR = ".audiofeed"
 TAG_FORMAT = 1  # bump when the way tags are written changes: every recording is re-tagged
+WORKERS = 4  # objects uploaded at once within a stage (each multipart upload is parallel too)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,44 @@ class Options:
     prune: bool = False
     retag: bool = False
     base_url: str | None = None
+    destination: str | None = None  # --to: overrides publish.destination
+    profile: str | None = None  # --profile: overrides publish.profile
+
+
+class Progress(Protocol):
+    """Receives transfer progress (the CLI draws it); ``advance`` is called from any thread."""
+
+    def start(self, files: int, total_bytes: int) -> None: ...
+
+    def advance(self, nbytes: int) -> None: ...
+
+    def file_done(self, key: str, size: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, files: int, total_bytes: int) -> None:
+        pass
+
+    def advance(self, nbytes: int) -> None:
+        pass
+
+    def file_done(self, key: str, size: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+@dataclass
+class Applied:
+    """What a real run did: uploaded (and verified) and deleted keys, and how long it took."""
+
+    uploaded: list[str] = field(default_factory=list)
+    uploaded_bytes: int = 0
+    deleted: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 @dataclass
@@ -57,6 +102,47 @@ class Report:
     episodes: int
     assigned_guids: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    applied: Applied | None = None
+    foreign: int = 0  # objects under the destination audiofeed did not publish (never pruned)
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable report (``publish --json``)."""
+        p = self.plan
+
+        def entry(a: Action) -> dict[str, Any]:
+            stage = STAGE_NAMES[a.artifact.stage] if a.artifact else None
+            return {"key": a.key, "size": a.size, "reason": a.reason, "stage": stage}
+
+        applied = None
+        if self.applied:
+            seconds = round(self.applied.seconds, 3)
+            applied = {
+                "uploaded_objects": len(self.applied.uploaded),
+                "uploaded_bytes": self.applied.uploaded_bytes,
+                "deleted_objects": len(self.applied.deleted),
+                "seconds": seconds,
+                "bytes_per_second": int(self.applied.uploaded_bytes / seconds) if seconds else 0,
+            }
+        return {
+            "ok": True,
+            "destination": self.destination,
+            "feed_url": self.feed_url,
+            "dry_run": self.dry_run,
+            "episodes": self.episodes,
+            "upload": [entry(a) for a in p.uploads],
+            "skip": [a.key for a in p.of("skip")],
+            "delete": [entry(a) for a in p.deletions],
+            "totals": {
+                "upload_objects": len(p.uploads),
+                "upload_bytes": p.upload_bytes,
+                "skip_objects": len(p.of("skip")),
+                "delete_objects": len(p.deletions),
+                "foreign_objects": self.foreign,
+            },
+            "applied": applied,
+            "assigned_guids": [str(x) for x in self.assigned_guids],
+            "warnings": [w.line() for w in self.warnings],
+        }
 
     def summary(self) -> str:
         p = self.plan
@@ -107,20 +193,44 @@ def assign_guids(catalog: Catalog, *, dry_run: bool) -> tuple[Catalog, list[Path
     ]
 
 
+def settings_for(config: Config, options: Options) -> RemoteSettings:
+    """Object storage settings from [publish], with --profile on top."""
+    pub = config.publish
+    return RemoteSettings(
+        endpoint_url=pub.endpoint_url,
+        region=pub.region,
+        addressing_style=pub.addressing_style,
+        acl=pub.acl,
+        storage_class=pub.storage_class,
+        profile=options.profile or pub.profile,
+    )
+
+
 def publish(
-    config_path: Path, options: Options = Options(), backend: Backend | None = None
+    config_path: Path,
+    options: Options = Options(),
+    backend: Backend | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Build the show and bring the destination up to date; the feed goes live last."""
     config, catalog = load_show(config_path, options.base_url)
     catalog, assigned = assign_guids(catalog, dry_run=options.dry_run)
-    backend = backend or open_backend(config.publish.destination, config.root)
+    destination = options.destination or config.publish.destination
+    backend = backend or open_backend(destination, config.root, settings_for(config, options))
     log.info("reading published state from %s", backend.describe())
     manifest_bytes = backend.get(MANIFEST_KEY)
     manifest = Manifest.from_bytes(manifest_bytes)
     remote = remote_state(manifest, backend.list(), manifest_bytes)
     builder = Builder(config, catalog, manifest, remote, retag=options.retag)
     artifacts = builder.build()
-    the_plan = plan(artifacts, remote, prune=options.prune)
+    remote = check_unknown(remote, artifacts, backend, prune=options.prune)
+    wanted = {a.key for a in artifacts}
+    # what audiofeed did not publish (no manifest entry, no sha256 metadata) is never pruned
+    ours = {k: o for k, o in remote.items() if k in wanted or o.sha256 is not None}
+    foreign = len(remote) - len(ours)
+    if foreign and options.prune:
+        log.info("leaving %d object(s) audiofeed did not publish", foreign)
+    the_plan = plan(artifacts, ours, prune=options.prune)
     report = Report(
         destination=backend.describe(),
         feed_url=config.url(FEED_KEY),
@@ -129,9 +239,10 @@ def publish(
         episodes=len(catalog.episodes),
         assigned_guids=assigned,
         warnings=list(catalog.warnings),
+        foreign=foreign,
     )
     if not options.dry_run:
-        apply(the_plan, backend)
+        report.applied = apply(the_plan, backend, progress)
         builder.clean()
     return report
 
@@ -153,30 +264,119 @@ def remote_state(
     return state
 
 
-def apply(
-    the_plan: Plan, backend: Backend, progress: Callable[[int, int, str], None] | None = None
-) -> None:
-    """Upload in stage order (media … feed, manifest), then delete what --prune removes."""
-    uploads = the_plan.uploads
-    for n, action in enumerate(uploads, 1):
-        art = action.artifact
-        assert art is not None and art.path is not None, f"nothing local to upload for {art}"
-        log.info("uploading %d/%d %s (%s bytes)", n, len(uploads), art.key, f"{art.size:,}")
-        stored = backend.put(
-            art.key,
-            art.path,
-            content_type=art.content_type,
-            cache_control=art.cache_control,
-            sha256=art.sha256,
+def check_unknown(
+    remote: dict[str, RemoteObject],
+    artifacts: list[Artifact],
+    backend: Backend,
+    *,
+    prune: bool = False,
+) -> dict[str, RemoteObject]:
+    """Ask the destination (HEAD) about objects the manifest does not vouch for.
+
+    That is what lets an interrupted publish resume: objects it uploaded carry their sha256
+    in metadata, so they are skipped. The feed is always asked about (it is overwritten in
+    place, so an interrupted run may have changed it). With ``prune``, unknown objects are
+    asked about too, to tell audiofeed's own (sha256 metadata) from anyone else's.
+    """
+    wanted = {a.key for a in artifacts}
+    always = {a.key for a in artifacts if a.stage == STAGE_FEED}
+    keys = [
+        k
+        for k, obj in remote.items()
+        if k in always or (obj.sha256 is None and (k in wanted or prune))
+    ]
+    if not keys:
+        return remote
+    log.debug("checking %d object(s) at the destination", len(keys))
+    result = dict(remote)
+    with ThreadPoolExecutor(max_workers=min(8, len(keys))) as pool:
+        for key, obj in zip(keys, pool.map(backend.head, keys), strict=True):
+            if obj is None:
+                result.pop(key, None)  # gone since the listing
+            else:
+                result[key] = obj
+    return result
+
+
+def verify(art: Artifact, stored: RemoteObject | None) -> None:
+    """Raise unless the destination holds exactly ``art`` (size, sha256, Content-Type)."""
+    where = "nothing that refers to it was published"
+    if stored is None:
+        raise StorageError(f"{art.key}: not found right after uploading it; {where}")
+    if stored.size != art.size:
+        raise StorageError(
+            f"{art.key}: destination holds {stored.size:,} bytes, expected {art.size:,}; {where}"
         )
-        if stored.size != art.size:
-            raise AudiofeedError(
-                f"{art.key}: destination holds {stored.size} bytes, "
-                f"expected {art.size}; nothing after it was published"
-            )
-    for action in the_plan.deletions:
-        log.info("deleting %s", action.key)
-        backend.delete(action.key)
+    if stored.sha256 is not None and stored.sha256 != art.sha256:
+        raise StorageError(f"{art.key}: destination holds different bytes (sha256); {where}")
+    if stored.content_type is not None and _mime(stored.content_type) != _mime(art.content_type):
+        raise StorageError(
+            f"{art.key}: served as {stored.content_type!r}, expected {art.content_type!r}; {where}"
+        )
+
+
+def _mime(value: str) -> str:
+    return value.split(";")[0].strip().lower()
+
+
+def apply(the_plan: Plan, backend: Backend, progress: Progress | None = None) -> Applied:
+    """Upload stage by stage (media and art, pages, the feed, the manifest), each object
+    verified by HEAD before the next stage starts, so nothing is referenced before it is
+    in place; then delete what --prune removes, after the new feed is live."""
+    progress = progress or NoProgress()
+    uploads = the_plan.uploads
+    applied = Applied()
+    started = time.monotonic()
+    lock = threading.Lock()
+    progress.start(len(uploads), the_plan.upload_bytes)
+    try:
+        for _, group in groupby(uploads, key=lambda a: a.artifact.stage if a.artifact else 0):
+            actions = list(group)
+            with ThreadPoolExecutor(max_workers=min(WORKERS, len(actions))) as pool:
+                futures = [pool.submit(_upload, backend, a, progress) for a in actions]
+                try:
+                    for future in as_completed(futures):
+                        action = future.result()
+                        with lock:
+                            applied.uploaded.append(action.key)
+                            applied.uploaded_bytes += action.size
+                            n = len(applied.uploaded)
+                        progress.file_done(action.key, action.size)
+                        log.info(
+                            "uploaded %d/%d %s (%s bytes, verified)",
+                            n,
+                            len(uploads),
+                            action.key,
+                            f"{action.size:,}",
+                        )
+                except BaseException:
+                    for f in futures:
+                        f.cancel()
+                    raise
+        for action in the_plan.deletions:
+            backend.delete(action.key)
+            applied.deleted.append(action.key)
+            log.info("deleted %s", action.key)
+    finally:
+        applied.seconds = time.monotonic() - started
+        progress.finish()
+    return applied
+
+
+def _upload(backend: Backend, action: Action, progress: Progress) -> Action:
+    art = action.artifact
+    assert art is not None and art.path is not None, f"nothing local to upload for {action.key}"
+    log.debug("uploading %s (%s bytes)", art.key, f"{art.size:,}")
+    backend.put(
+        art.key,
+        art.path,
+        content_type=art.content_type,
+        cache_control=art.cache_control,
+        sha256=art.sha256,
+        progress=progress.advance,
+    )
+    verify(art, backend.head(art.key))
+    return action
 
 
 class Builder:
