@@ -1,0 +1,351 @@
+"""Publishing the demo show to a real S3 server (SeaweedFS, auth on, anonymous read)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import podcastparser
+import pytest
+
+from audiofeed.remote_check import check_remote
+from audiofeed.storage.types import MEDIA_CACHE, SHORT_CACHE
+
+from .s3_fixture import seaweedfs  # noqa: F401  (session fixture)
+from .s3_show import (
+    REPO,
+    Show,
+    make_big_mp3,
+    make_mp3,
+    make_show,
+    new_bucket,
+    s3_env,
+    set_description,
+)
+
+MANIFEST = ".audiofeed/manifest.json"
+
+
+@pytest.fixture(scope="session")
+def bucket(seaweedfs) -> str:  # noqa: F811
+    """One bucket for the session (a new bucket costs SeaweedFS seconds); a prefix per test."""
+    return new_bucket(seaweedfs)
+
+
+@pytest.fixture
+def show(tmp_path: Path, seaweedfs, bucket: str) -> Show:  # noqa: F811
+    return make_show(tmp_path, seaweedfs, bucket, prefix=f"shows/{tmp_path.name}")
+
+
+@pytest.fixture
+def published(show: Show) -> tuple[Show, dict]:
+    """The demo show, published once."""
+    return show, show.publish_json()
+
+
+def uploads(report: dict) -> list[str]:
+    return sorted(a["key"] for a in report["upload"])
+
+
+def audio_keys(report: dict) -> list[str]:
+    return sorted(k for k in [*uploads(report), *report["skip"]] if k.startswith("audio/"))
+
+
+def test_first_publish_uploads_everything_with_metadata(published: tuple[Show, dict]) -> None:
+    show, report = published
+    assert report["ok"] and not report["dry_run"]
+    assert report["destination"].startswith(f"s3://{show.bucket}/{show.prefix} ")
+    keys = uploads(report)
+    assert len(keys) == 9 and "feed.xml" in keys and MANIFEST in keys
+    # bytes reported = bytes the server holds
+    listed = show.objects()
+    assert sorted(listed) == keys
+    assert report["applied"]["uploaded_bytes"] == sum(o["Size"] for o in listed.values())
+    assert report["totals"]["upload_bytes"] == report["applied"]["uploaded_bytes"]
+    # order: media before the feed, the feed before the manifest
+    order = [a["key"] for a in report["upload"]]
+    assert order[-2:] == ["feed.xml", MANIFEST]
+    client = show.server.client()
+    for key in keys:
+        head = client.head_object(Bucket=show.bucket, Key=show.key(key))
+        body = show.get(key)
+        assert head["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest()
+        expected = {
+            ".mp3": ("audio/mpeg", MEDIA_CACHE),
+            ".m4a": ("audio/x-m4a", MEDIA_CACHE),
+            ".jpg": ("image/jpeg", MEDIA_CACHE),
+            ".xml": ("application/rss+xml", SHORT_CACHE),
+            ".json": ("application/json", SHORT_CACHE),
+        }[Path(key).suffix]
+        assert (head["ContentType"], head["CacheControl"]) == expected, key
+
+
+def test_noop_republish_uploads_zero_bytes(published: tuple[Show, dict]) -> None:
+    show, _ = published
+    before = show.objects()
+    report = show.publish_json()
+    assert report["upload"] == [] and report["delete"] == []
+    assert report["totals"]["upload_bytes"] == 0 and report["applied"]["uploaded_bytes"] == 0
+    assert len(report["skip"]) == 9
+    assert show.objects() == before  # same ETags and modification times on the server
+    result = show.run("publish")
+    assert result.exit_code == 0
+    assert "nothing changed: 9 objects already up to date" in result.stdout
+
+
+def test_dry_run_prints_the_plan_the_real_run_executes(show: Show) -> None:
+    result = show.run("publish", "--dry-run")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    planned = [line.split()[1] for line in lines if line.startswith("upload ")]
+    total = next(line for line in lines if line.startswith("total: "))
+    assert show.objects() == {}  # nothing uploaded
+    report = show.publish_json()
+    assert planned == [a["key"] for a in report["upload"]]
+    assert total == (
+        f"total: 9 to upload ({report['totals']['upload_bytes']:,} bytes), "
+        "0 unchanged, 0 to delete"
+    )
+
+
+def test_anonymous_read_and_range_of_every_enclosure(published: tuple[Show, dict]) -> None:
+    show, _ = published
+    feed_url = show.base_url + "feed.xml"
+    with urllib.request.urlopen(feed_url) as resp:  # anonymous: no credentials at all
+        parsed = podcastparser.parse(feed_url, resp)
+    episodes = parsed["episodes"]
+    assert len(episodes) == 6
+    for ep in episodes:
+        enc = ep["enclosures"][0]
+        req = urllib.request.Request(enc["url"], headers={"Range": "bytes=0-9"})
+        with urllib.request.urlopen(req) as resp:
+            assert resp.status == 206
+            assert resp.headers["Content-Range"] == f"bytes 0-9/{enc['file_size']}"
+            assert len(resp.read()) == 10
+        with urllib.request.urlopen(urllib.request.Request(enc["url"], method="HEAD")) as resp:
+            assert int(resp.headers["Content-Length"]) == enc["file_size"]
+            assert resp.headers["Content-Type"] == enc["mime_type"]
+    # one episode downloaded byte-identical to the tagged copy that was built
+    enc = episodes[0]["enclosures"][0]
+    with urllib.request.urlopen(enc["url"]) as resp:
+        data = resp.read()
+    key = enc["url"][len(show.base_url) :]
+    assert data == (show.root / ".audiofeed/build" / key).read_bytes()
+    # and the CLI's own remote check agrees
+    result = show.run("check", "--remote")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok: feed and 6 enclosure(s) reachable anonymously")
+    # an anonymous write is refused: the bucket is public-read, not public-write
+    req = urllib.request.Request(show.base_url + "x.txt", data=b"x", method="PUT")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req)
+    assert err.value.code == 403
+
+
+def test_changed_description_uploads_only_the_feed(published: tuple[Show, dict]) -> None:
+    show, _ = published
+    before = show.objects()
+    set_description(show.root / "episodes/02-impact-bond-model.md", "A **new** description.")
+    report = show.publish_json()
+    assert uploads(report) == sorted(["feed.xml", MANIFEST])
+    after = show.objects()
+    for key, obj in before.items():
+        if key.startswith(("audio/", "images/")):
+            assert after[key] == obj, key  # untouched on the server
+    assert b"A <strong>new</strong> description." in show.get("feed.xml") or (
+        b"A &lt;strong&gt;new&lt;/strong&gt; description." in show.get("feed.xml")
+    )
+
+
+def test_replaced_recording_new_url_same_guid_then_prune(
+    published: tuple[Show, dict], tmp_path: Path
+) -> None:
+    show, first = published
+    old_feed = podcastparser.parse("feed.xml", _bytes_io(show.get("feed.xml")))
+    make_mp3(show.root / "recordings/05-levelling-up.mp3", 3, freq=660)
+    before = show.objects()
+    report = show.publish_json()
+    new_keys = [k for k in uploads(report) if k.startswith("audio/")]
+    assert len(new_keys) == 1 and new_keys[0].startswith("audio/levelling-up-")
+    assert uploads(report) == sorted([new_keys[0], "feed.xml", MANIFEST])
+    assert report["applied"]["uploaded_bytes"] == sum(a["size"] for a in report["upload"])
+    (old_key,) = [k for k in audio_keys(first) if k.startswith("audio/levelling-up-")]
+    assert old_key != new_keys[0]
+    assert show.objects()[old_key] == before[old_key]  # the old URL still serves the old bytes
+    new_feed = podcastparser.parse("feed.xml", _bytes_io(show.get("feed.xml")))
+    old_ep = next(e for e in old_feed["episodes"] if old_key in e["enclosures"][0]["url"])
+    new_ep = next(e for e in new_feed["episodes"] if new_keys[0] in e["enclosures"][0]["url"])
+    assert old_ep["guid"] == new_ep["guid"]
+    # someone else's object under the prefix is never pruned
+    show.server.client().put_object(Bucket=show.bucket, Key=show.key("notes.txt"), Body=b"hi")
+    dry = show.run("publish", "--prune", "--dry-run")
+    assert f"delete  {old_key}" in dry.stdout and "notes.txt" not in dry.stdout
+    report = show.publish_json("--prune")
+    assert report["upload"] == []
+    assert [a["key"] for a in report["delete"]] == [old_key]
+    assert report["totals"]["foreign_objects"] == 1
+    listed = show.objects()
+    assert old_key not in listed and "notes.txt" in listed and new_keys[0] in listed
+    assert check_remote(show.base_url + "feed.xml").problems == []
+
+
+def test_fresh_clone_without_local_state_publishes_nothing(
+    published: tuple[Show, dict], tmp_path: Path
+) -> None:
+    show, _ = published
+    clone = Show(tmp_path / "clone", show.server, show.bucket, show.prefix)
+    shutil.copytree(show.root, clone.root, ignore=shutil.ignore_patterns(".audiofeed"))
+    assert not (clone.root / ".audiofeed").exists()
+    before = show.objects()
+    report = clone.publish_json()
+    assert report["upload"] == [] and report["applied"]["uploaded_bytes"] == 0
+    assert show.objects() == before
+    # and a change made on the clone moves only what it should
+    set_description(clone.root / "episodes/01-outcomes-measurement.md", "Edited on a laptop.")
+    assert uploads(clone.publish_json()) == sorted(["feed.xml", MANIFEST])
+
+
+def test_missing_bucket_is_one_clear_line(show: Show) -> None:
+    result = show.run("publish", "--to", "s3://no-such-bucket/x")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: publish.destination: bucket 'no-such-bucket' does not exist at "
+        f"{show.server.endpoint}; create it or fix publish.destination"
+    )
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_wrong_credentials_never_show_the_secret(show: Show, verbose: bool) -> None:
+    secret = "WrongSecretKey+Zz9/NeverPrintMe42"
+    env = s3_env(show.server, secret=secret)
+    args = ["-v", "publish"] if verbose else ["publish"]
+    result = show.run(*args, env=env)
+    assert result.exit_code == 1
+    last = result.stderr.splitlines()[-1]
+    assert last == (
+        f"error: credentials rejected by {show.server.endpoint} (SignatureDoesNotMatch): "
+        "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile "
+        "(credentials never go in config.toml)"
+    )
+    for text in (result.stdout, result.stderr):
+        assert secret not in text and show.server.access_key not in text
+    assert ("Traceback" in result.stderr) == verbose
+    # unknown access key, with --json: same line, in JSON, no secret either
+    env = s3_env(show.server, access="AKIDUNKNOWNKEY0000", secret=secret)
+    result = show.run("publish", "--json", env=env)
+    assert result.exit_code == 1
+    assert '"ok": false' in result.stdout and "credentials rejected" in result.stdout
+    assert secret not in result.output and "AKIDUNKNOWNKEY0000" not in result.output
+
+
+def test_secrets_absent_from_successful_verbose_output(show: Show) -> None:
+    result = show.run("-v", "publish", "--json")
+    assert result.exit_code == 0
+    assert show.server.secret_key not in result.output
+    assert show.server.access_key not in result.output
+
+
+def test_no_credentials_and_unreachable_endpoint(show: Show) -> None:
+    env = {**s3_env(show.server), "AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}
+    result = show.run("publish", env=env)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"error: no usable credentials for {show.server.endpoint}: set AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or pass --profile (credentials never go in config.toml)"
+    )
+    text = show.config.read_text().replace(show.server.endpoint, "http://127.0.0.1:9")
+    show.config.write_text(text)
+    result = show.run("publish")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: cannot reach http://127.0.0.1:9 (EndpointConnectionError); check "
+        "publish.endpoint_url and your network"
+    )
+    result = show.run("publish", "--profile", "organiser")
+    assert result.stderr.splitlines()[-1] == (
+        "error: --profile: profile 'organiser' not found in the AWS shared config files"
+    )
+
+
+def test_standard_endpoint_variable_and_acl(tmp_path: Path, seaweedfs, bucket: str) -> None:  # noqa: F811
+    """AWS_ENDPOINT_URL works when config.toml leaves endpoint_url out; acl is sent."""
+    show = make_show(tmp_path, seaweedfs, bucket, prefix=f"x/{tmp_path.name}", acl="public-read")
+    text = show.config.read_text().replace(f'endpoint_url = "{seaweedfs.endpoint}"\n', "")
+    show.config.write_text(text)
+    env = {**s3_env(seaweedfs), "AWS_ENDPOINT_URL": seaweedfs.endpoint}
+    result = show.run("publish", env=env)
+    assert result.exit_code == 0, result.output
+    assert f"to s3://{show.bucket}/{show.prefix} ({seaweedfs.endpoint})" in result.stdout
+    assert "feed.xml" in show.objects()
+
+
+def test_interrupted_publish_keeps_old_feed_and_resumes(
+    published: tuple[Show, dict], tmp_path: Path
+) -> None:
+    """Kill -9 in the middle of a multipart upload: the old feed stays live and consistent,
+    the next run skips what already arrived (verified by its sha256 metadata)."""
+    show, first = published
+    old_feed, old_manifest = show.get("feed.xml"), show.get(MANIFEST)
+    make_big_mp3(show.root / "recordings/06-beyond-impact-bonds.mp3", tmp_path, megabytes=30)
+    make_mp3(show.root / "recordings/01-outcomes-measurement.mp3", 2, freq=550)
+    client = show.server.client()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({k: v for k, v in s3_env(show.server).items() if v is not None})
+    env["PYTHONPATH"] = str(REPO)
+    env["AUDIOFEED_S3_MAX_BANDWIDTH"] = str(6_000_000)  # ~5 s for 30 MB: room to kill it
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "audiofeed", "-c", str(show.config), "publish"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    small = None
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            new = [k for k in show.objects() if k.startswith("audio/outcomes-measurement-")]
+            small = next((k for k in new if k not in audio_keys(first)), None)
+            in_flight = client.list_multipart_uploads(
+                Bucket=show.bucket, Prefix=show.prefix + "/"
+            ).get("Uploads", [])
+            if small and in_flight:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        assert small and in_flight, "never saw the upload in flight"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    # the old feed and manifest are live and consistent: every enclosure answers
+    assert show.get("feed.xml") == old_feed and show.get(MANIFEST) == old_manifest
+    assert check_remote(show.base_url + "feed.xml").problems == []
+    assert not [k for k in show.objects() if k.startswith("audio/beyond-impact-bonds-")][1:]
+    # resume: the small recording already there is verified, not uploaded again
+    report = show.publish_json()
+    up = uploads(report)
+    assert small in report["skip"]
+    big = [k for k in up if k.startswith("audio/beyond-impact-bonds-")]
+    assert up == sorted([*big, "feed.xml", MANIFEST]) and len(big) == 1
+    assert report["applied"]["uploaded_bytes"] > 28_000_000
+    assert check_remote(show.base_url + "feed.xml").problems == []
+    built = (show.root / ".audiofeed/build" / big[0]).read_bytes()
+    head = client.head_object(Bucket=show.bucket, Key=show.key(big[0]))
+    assert head["ContentLength"] == len(built)
+    assert head["Metadata"]["sha256"] == hashlib.sha256(built).hexdigest()
+    assert show.publish_json()["upload"] == []
+
+
+def _bytes_io(data: bytes):  # type: ignore[no-untyped-def]
+    import io
+
+    return io.BytesIO(data)
