@@ -64,7 +64,10 @@ class Show:
         """``audiofeed -c config.toml ARGS`` in-process, credentials in the environment."""
         runner = CliRunner()
         return runner.invoke(
-            cli, ["-c", str(self.config), *args], env=env or s3_env(self.server), catch_exceptions=False
+            cli,
+            ["-c", str(self.config), *args],
+            env=env or s3_env(self.server),
+            catch_exceptions=False,
         )
 
     def publish_json(self, *args: str) -> dict:

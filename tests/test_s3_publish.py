@@ -110,8 +110,7 @@ def test_dry_run_prints_the_plan_the_real_run_executes(show: Show) -> None:
     report = show.publish_json()
     assert planned == [a["key"] for a in report["upload"]]
     assert total == (
-        f"total: 9 to upload ({report['totals']['upload_bytes']:,} bytes), "
-        "0 unchanged, 0 to delete"
+        f"total: 9 to upload ({report['totals']['upload_bytes']:,} bytes), 0 unchanged, 0 to delete"
     )
 
 
