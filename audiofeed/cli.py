@@ -379,6 +379,14 @@ def serve(ctx: click.Context, port: int, host: str) -> None:
     from .serve import make_server
 
     config = load(_config_path(ctx))
+    if config.publish.remote:
+        raise AudiofeedError(
+            f"is {config.publish.destination}: the show is served from there at "
+            f"{config.publish.base_url}; 'serve' is for folder destinations "
+            "(try 'audiofeed publish --to public --base-url http://127.0.0.1:8000/')",
+            path=config.path,
+            field="publish.destination",
+        )
     folder = config.destination_path
     if not folder.is_dir():
         raise AudiofeedError("not published yet; run 'audiofeed publish' first", path=folder)

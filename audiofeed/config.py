@@ -117,7 +117,7 @@ PUBLISH_KEYS = {
 }
 ADDRESSING_STYLES = ("auto", "path", "virtual")
 ACLS = ("public-read", "private")
-S3_DESTINATION_RE = re.compile(r"^s3://[A-Za-z0-9][A-Za-z0-9._-]{1,254}(/[^\s]*)?$")
+S3_DESTINATION_RE = re.compile(r"^s3://[A-Za-z0-9][A-Za-z0-9._-]{2,254}(/[^\s]*)?$")
 SECRET_KEY_RE = re.compile(r"secret|access_key|key_id|password|token|credential", re.IGNORECASE)
 NO_SECRETS = (
     "credentials never go in config.toml; remove it and use the environment "
@@ -310,7 +310,8 @@ def _storage(r: _Reader, pub: dict[str, Any], destination: str) -> dict[str, str
     if "://" in destination and not S3_DESTINATION_RE.match(destination):
         r.problem(
             p + "destination",
-            f"{destination!r}: use a folder such as 'public' or s3://BUCKET/PREFIX",
+            f"{destination!r}: use a folder such as 'public' or s3://BUCKET/PREFIX "
+            "(bucket names: 3 or more letters, digits, '.', '-', '_')",
         )
     values = {
         key: r.string(pub, key, p, required=False)

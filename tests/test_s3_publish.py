@@ -348,3 +348,66 @@ def _bytes_io(data: bytes):  # type: ignore[no-untyped-def]
     import io
 
     return io.BytesIO(data)
+
+
+def test_check_remote_reports_a_wrong_type_and_a_wrong_base_url(
+    published: tuple[Show, dict],
+) -> None:
+    show, report = published
+    key = next(k for k in audio_keys(report) if k.endswith(".mp3"))
+    client = show.server.client()
+    body = show.get(key)
+    client.put_object(
+        Bucket=show.bucket, Key=show.key(key), Body=body, ContentType="binary/octet-stream"
+    )
+    result = show.run("check", "--remote")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1:] == [
+        f"error: {show.base_url}{key}: served as 'binary/octet-stream', the feed says 'audio/mpeg'",
+        "1 problem(s) found",
+    ]
+    result = show.run("check", "--remote", "--base-url", show.base_url + "nope/")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1] == (
+        f"error: {show.base_url}nope/feed.xml: HTTP 404 for an anonymous GET"
+    )
+
+
+MEMORY_SCRIPT = """
+import resource, sys
+from pathlib import Path
+from audiofeed.storage.base import RemoteSettings
+from audiofeed.storage.s3 import S3Backend
+endpoint, bucket, path = sys.argv[1:4]
+settings = RemoteSettings(endpoint_url=endpoint, region="us-east-1")
+backend = S3Backend(f"s3://{bucket}/memory", settings)
+backend.put(Path(path).name, Path(path), content_type="audio/mpeg", cache_control="x", sha256="0")
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_upload_memory_does_not_grow_with_file_size(
+    seaweedfs,  # noqa: F811
+    bucket: str,
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({k: v for k, v in s3_env(seaweedfs).items() if v is not None})
+    env["PYTHONPATH"] = str(REPO)
+    peaks = {}
+    for megabytes in (10, 80):
+        path = tmp_path / f"{megabytes}.mp3"
+        with open(path, "wb") as f:
+            for _ in range(megabytes):
+                f.write(os.urandom(1_000_000))
+        out = subprocess.run(
+            [sys.executable, "-c", MEMORY_SCRIPT, seaweedfs.endpoint, bucket, str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        peaks[megabytes] = int(out.stdout.split()[-1]) // 1024  # MB
+        head = seaweedfs.client().head_object(Bucket=bucket, Key=f"memory/{path.name}")
+        assert head["ContentLength"] == megabytes * 1_000_000
+    assert peaks[80] - peaks[10] < 25, peaks  # 70 MB more file, far less than 70 MB more RAM

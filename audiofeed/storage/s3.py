@@ -20,7 +20,7 @@ from ..errors import StorageError
 from .base import BytesCallback, RemoteObject, RemoteSettings
 
 #: S3 bucket names (and the looser names other servers accept: dots, upper case for B2 …).
-BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$")
+BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$")
 SHA256_META = "sha256"  # stored as x-amz-meta-sha256
 MB = 1024 * 1024
 PART_SIZE = 8 * MB  # multipart threshold and part size: memory stays ~ PART_SIZE x CONCURRENCY
