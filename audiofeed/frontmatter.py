@@ -61,7 +61,7 @@ def read(path: Path) -> Document:
 
 def render(meta: dict[str, Any], body: str) -> str:
     """Serialise front matter and body into an episode file's text."""
-    head = tomli_w.dumps(meta)
+    head = tomli_w.dumps(meta, multiline_strings=True)
     return f"{DELIMITER}\n{head}{DELIMITER}\n{body.rstrip()}\n"
 
 
