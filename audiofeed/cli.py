@@ -240,38 +240,22 @@ def _start_from_tag(date: str) -> str | None:
 def check(ctx: click.Context, strict: bool, remote: bool, base_url: str | None) -> None:
     """Validate config.toml, every episode and every recording; list every problem."""
     if remote:
-        _check_remote(ctx, base_url)
-        return
-    from .check import check_show
+        from .remote_check import check_published
 
-    problems = check_show(_config_path(ctx))
+        problems, ok_line = check_published(_config_path(ctx), base_url)
+    else:
+        from .check import check_show
+
+        problems = check_show(_config_path(ctx))
+        warnings = len(problems)
+        ok_line = "ok: no errors" + (f", {warnings} warning(s)" if warnings else "")
     for p in problems:
         click.echo(render_problem(p), err=True)
     errors = [p for p in problems if p.severity == "error" or strict]
     if errors:
         click.echo(f"{len(errors)} problem(s) found", err=True)
         ctx.exit(1)
-    click.echo("ok: no errors" + (f", {len(problems)} warning(s)" if problems else ""))
-
-
-def _check_remote(ctx: click.Context, base_url: str | None) -> None:
-    from .config import load
-    from .publish import FEED_KEY
-    from .remote_check import check_remote
-
-    config = load(_config_path(ctx))
-    feed_url = (base_url.rstrip("/") + "/" if base_url else config.publish.base_url) + FEED_KEY
-    click.echo(f"checking {feed_url} anonymously", err=True)
-    result = check_remote(feed_url)
-    for p in result.problems:
-        click.echo(render_problem(p), err=True)
-    if result.problems:
-        click.echo(f"{len(result.problems)} problem(s) found", err=True)
-        ctx.exit(1)
-    click.echo(
-        f"ok: feed and {result.enclosures} enclosure(s) reachable anonymously "
-        "(HEAD 200, Range 206, lengths and types match)"
-    )
+    click.echo(ok_line)
 
 
 @cli.command()
@@ -284,19 +268,12 @@ def _check_remote(ctx: click.Context, base_url: str | None) -> None:
 @click.option("--retag", is_flag=True, help="Tag every recording again (new media URLs).")
 @click.option("--base-url", help="Override publish.base_url from config.toml.")
 @click.option(
-    "--to",
-    "destination",
-    metavar="DEST",
-    help="Override publish.destination: a folder, or s3://BUCKET/PREFIX.",
+    "--to", "destination", help="Override publish.destination: DIR or s3://BUCKET/PREFIX."
 )
 @click.option(
-    "--profile",
-    help="AWS shared-config profile for s3:// destinations (else AWS_PROFILE, the "
-    "environment or an instance role).",
+    "--profile", help="AWS shared-config profile for s3:// (else AWS_PROFILE, env, role)."
 )
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout (for CI)."
-)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (for CI).")
 @click.pass_context
 def publish(
     ctx: click.Context,
@@ -310,47 +287,34 @@ def publish(
 ) -> None:
     """Tag copies of the recordings, build the feed, publish what changed (feed last).
 
-    Credentials for s3:// destinations come only from the AWS standard chain
-    (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, --profile or AWS_PROFILE, an instance role);
-    they are never read from config.toml and never printed.
+    Credentials for s3:// come only from the AWS standard chain (AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY, --profile or AWS_PROFILE, an instance role); never printed.
     """
     import json
 
     from .progress import LiveProgress
-    from .publish import Options
+    from .publish import Options, error_report
     from .publish import publish as run
 
     global _live
-    options = Options(
-        dry_run=dry_run,
-        prune=prune,
-        retag=retag,
-        base_url=base_url,
-        destination=destination,
-        profile=profile,
-    )
-    live = LiveProgress(sys.stderr) if sys.stderr.isatty() and not dry_run else None
-    _live = live
+    options = Options(dry_run, prune, retag, base_url, destination, profile)
+    _live = LiveProgress(sys.stderr) if sys.stderr.isatty() and not dry_run else None
     try:
-        report = run(_config_path(ctx), options, progress=live)
+        report = run(_config_path(ctx), options, progress=_live)
     except AudiofeedError as exc:
         if as_json:
-            lines = exc.lines() if isinstance(exc, ValidationError) else [exc.line()]
-            click.echo(json.dumps({"ok": False, "errors": lines}, indent=1))
+            click.echo(json.dumps(error_report(exc), indent=1))
         raise
     finally:
         _live = None
     for w in report.warnings:
         click.echo(render_problem(w), err=True)
     for path in report.assigned_guids:
-        verb = "would assign" if dry_run else "assigned"
-        click.echo(f"{verb} a new guid in {_rel(path)}", err=True)
-    out = sys.stderr if as_json else sys.stdout
-    if dry_run:
-        for line in report.plan.lines():
-            click.echo(line, file=out)
-    click.echo(report.summary(), file=out)
-    click.echo(f"feed: {report.feed_url}", file=out)
+        click.echo(
+            f"{'would assign' if dry_run else 'assigned'} a new guid in {_rel(path)}", err=True
+        )
+    for line in report.lines():
+        click.echo(line, err=as_json)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=1))
 

@@ -18,7 +18,7 @@ from . import feed, frontmatter, media, shownotes
 from .catalog import Catalog, Episode
 from .config import Config
 from .deploy import Applied, NoProgress, Progress, apply, check_unknown, remote_state, verify
-from .errors import MediaError, Problem, ValidationError
+from .errors import AudiofeedError, MediaError, Problem, ValidationError
 from .state import MANIFEST_KEY, Manifest, MediaRecord, ProbeCache, write_atomic
 from .storage import (
     Action,
@@ -117,6 +117,11 @@ class Report:
             "warnings": [w.line() for w in self.warnings],
         }
 
+    def lines(self) -> list[str]:
+        """What the CLI prints: the plan (with --dry-run), the summary, the feed URL."""
+        plan_lines = self.plan.lines() if self.dry_run else []
+        return [*plan_lines, self.summary(), f"feed: {self.feed_url}"]
+
     def summary(self) -> str:
         p = self.plan
         if not p.changes:
@@ -138,6 +143,12 @@ class Report:
             f"{verb} {len(p.uploads)} objects ({p.upload_bytes:,} bytes){deleted}, "
             f"{len(p.of('skip'))} unchanged, to {self.destination}{timing}"
         )
+
+
+def error_report(exc: AudiofeedError) -> dict[str, Any]:
+    """The ``--json`` report of a failed publish."""
+    lines = exc.lines() if isinstance(exc, ValidationError) else [exc.line()]
+    return {"ok": False, "errors": lines}
 
 
 def load_show(config_path: Path, base_url: str | None = None) -> tuple[Config, Catalog]:

@@ -13,8 +13,12 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import Problem
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TIMEOUT = 20
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
@@ -45,6 +49,20 @@ def _open(url: str, method: str = "GET", headers: dict[str, str] | None = None):
 
 def _mime(value: str | None) -> str:
     return (value or "").split(";")[0].strip().lower()
+
+
+def check_published(config_path: Path, base_url: str | None = None) -> tuple[list[Problem], str]:
+    """``check --remote``: the problems with the show published at ``base_url`` (from
+    config.toml unless given), and the line to print when there are none."""
+    from .config import load
+
+    base = base_url.rstrip("/") + "/" if base_url else load(config_path).publish.base_url
+    result = check_remote(base + "feed.xml")
+    ok = (
+        f"ok: {result.feed_url} and {result.enclosures} enclosure(s) reachable anonymously "
+        "(HEAD 200, Range 206, lengths and types match)"
+    )
+    return result.problems, ok
 
 
 def check_remote(feed_url: str) -> RemoteResult:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from s3_show import REPO
 
 from audiofeed.cli import cli
 from audiofeed.deploy import apply, verify
@@ -16,8 +17,6 @@ from audiofeed.progress import LiveProgress, human_bytes
 from audiofeed.storage import Artifact, open_backend, plan
 from audiofeed.storage.local import LocalBackend
 from audiofeed.storage.s3 import parse_url
-
-from .s3_show import REPO
 
 
 def make_local_show(tmp: Path, publish: str) -> Path:
