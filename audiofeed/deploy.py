@@ -18,7 +18,7 @@ from typing import Protocol
 
 from .errors import StorageError
 from .state import MANIFEST_KEY, Manifest
-from .storage import Action, Artifact, Backend, Plan, RemoteObject
+from .storage import Action, Artifact, Backend, Plan, RemoteObject, TransferCancelled
 from .storage.plan import STAGE_FEED
 
 log = logging.getLogger("audiofeed")
@@ -143,12 +143,13 @@ def apply(the_plan: Plan, backend: Backend, progress: Progress | None = None) ->
     applied = Applied()
     started = time.monotonic()
     lock = threading.Lock()
+    stop = threading.Event()  # set on Ctrl+C or a failed upload: the others abort mid-stream
     progress.start(len(uploads), the_plan.upload_bytes)
     try:
         for _, group in groupby(uploads, key=lambda a: a.artifact.stage if a.artifact else 0):
             actions = list(group)
             with ThreadPoolExecutor(max_workers=min(WORKERS, len(actions))) as pool:
-                futures = [pool.submit(_upload, backend, a, progress) for a in actions]
+                futures = [pool.submit(_upload, backend, a, progress, stop) for a in actions]
                 try:
                     for future in as_completed(futures):
                         action = future.result()
@@ -165,6 +166,7 @@ def apply(the_plan: Plan, backend: Backend, progress: Progress | None = None) ->
                             f"{action.size:,}",
                         )
                 except BaseException:
+                    stop.set()
                     for f in futures:
                         f.cancel()
                     raise
@@ -178,9 +180,17 @@ def apply(the_plan: Plan, backend: Backend, progress: Progress | None = None) ->
     return applied
 
 
-def _upload(backend: Backend, action: Action, progress: Progress) -> Action:
+def _upload(backend: Backend, action: Action, progress: Progress, stop: threading.Event) -> Action:
     art = action.artifact
     assert art is not None and art.path is not None, f"nothing local to upload for {action.key}"
+
+    def advance(nbytes: int) -> None:
+        if stop.is_set():
+            raise TransferCancelled(art.key)
+        progress.advance(nbytes)
+
+    if stop.is_set():
+        raise TransferCancelled(art.key)
     log.debug("uploading %s (%s bytes)", art.key, f"{art.size:,}")
     backend.put(
         art.key,
@@ -188,7 +198,7 @@ def _upload(backend: Backend, action: Action, progress: Progress) -> Action:
         content_type=art.content_type,
         cache_control=art.cache_control,
         sha256=art.sha256,
-        progress=progress.advance,
+        progress=advance,
     )
     verify(art, backend.head(art.key))
     return action

@@ -284,27 +284,22 @@ def test_standard_endpoint_variable_and_acl(tmp_path: Path, seaweedfs, bucket: s
     assert "feed.xml" in show.objects()
 
 
-def test_interrupted_publish_keeps_old_feed_and_resumes(
-    published: tuple[Show, dict], tmp_path: Path
-) -> None:
-    """Kill -9 in the middle of a multipart upload: the old feed stays live and consistent,
-    the next run skips what already arrived (verified by its sha256 metadata)."""
-    show, first = published
-    old_feed, old_manifest = show.get("feed.xml"), show.get(MANIFEST)
-    make_big_mp3(show.root / "recordings/06-beyond-impact-bonds.mp3", tmp_path, megabytes=30)
-    make_mp3(show.root / "recordings/01-outcomes-measurement.mp3", 2, freq=550)
+def interrupt(show: Show, first: dict, sig: int) -> tuple[str, str, float]:
+    """Run ``audiofeed publish`` in a subprocess and send ``sig`` once the new small
+    recording has arrived and the big one is mid multipart upload. Returns the output,
+    the small recording's key and the seconds the process took to exit after the signal."""
     client = show.server.client()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({k: v for k, v in s3_env(show.server).items() if v is not None})
     env["PYTHONPATH"] = str(REPO)
-    env["AUDIOFEED_S3_MAX_BANDWIDTH"] = str(6_000_000)  # ~5 s for 30 MB: room to kill it
+    env["AUDIOFEED_S3_MAX_BANDWIDTH"] = str(6_000_000)  # ~5 s for 30 MB: room to interrupt
     proc = subprocess.Popen(
         [sys.executable, "-m", "audiofeed", "-c", str(show.config), "publish"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    small = None
+    small, in_flight = None, []
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
@@ -318,16 +313,49 @@ def test_interrupted_publish_keeps_old_feed_and_resumes(
             time.sleep(0.05)
         assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
         assert small and in_flight, "never saw the upload in flight"
-        os.kill(proc.pid, signal.SIGKILL)
+        os.kill(proc.pid, sig)
+        signalled = time.monotonic()
+        output = proc.communicate(timeout=30)[0].decode()
+        return output, small, time.monotonic() - signalled
     finally:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    assert proc.returncode == -signal.SIGKILL
-    # the old feed and manifest are live and consistent: every enclosure answers
-    assert show.get("feed.xml") == old_feed and show.get(MANIFEST) == old_manifest
-    assert check_remote(show.base_url + "feed.xml").problems == []
-    assert not [k for k in show.objects() if k.startswith("audio/beyond-impact-bonds-")][1:]
+            proc.wait(timeout=10)
+
+
+def test_interrupted_publish_keeps_old_feed_and_resumes(
+    published: tuple[Show, dict], tmp_path: Path
+) -> None:
+    """Ctrl+C, then kill -9, in the middle of a multipart upload: the old feed stays live
+    and consistent; the next run skips what already arrived (its sha256 metadata)."""
+    show, first = published
+    old_feed, old_manifest = show.get("feed.xml"), show.get(MANIFEST)
+    make_big_mp3(show.root / "recordings/06-beyond-impact-bonds.mp3", tmp_path, megabytes=30)
+    make_mp3(show.root / "recordings/01-outcomes-measurement.mp3", 2, freq=550)
+    client = show.server.client()
+
+    def consistent() -> None:
+        assert show.get("feed.xml") == old_feed and show.get(MANIFEST) == old_manifest
+        assert check_remote(show.base_url + "feed.xml").problems == []  # every enclosure
+        big = [k for k in show.objects() if k.startswith("audio/beyond-impact-bonds-")]
+        assert big == [k for k in audio_keys(first) if k.startswith("audio/beyond-impact")]
+
+    # Ctrl+C: the upload stops at once and its multipart upload is aborted
+    output, small, seconds = interrupt(show, first, signal.SIGINT)
+    assert output.splitlines()[-1] == (
+        "error: interrupted; the previously published feed is unchanged"
+    )
+    assert seconds < 5, seconds
+    assert (
+        client.list_multipart_uploads(Bucket=show.bucket, Prefix=show.prefix + "/").get(
+            "Uploads", []
+        )
+        == []
+    )
+    consistent()
+    # kill -9: no chance to clean up, still consistent
+    interrupt(show, first, signal.SIGKILL)
+    consistent()
     # resume: the small recording already there is verified, not uploaded again
     report = show.publish_json()
     up = uploads(report)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import Backend, BytesCallback, RemoteObject, RemoteSettings
+from .base import Backend, BytesCallback, RemoteObject, RemoteSettings, TransferCancelled
 from .plan import Action, Artifact, Plan, plan
 from .types import cache_control_for, content_type_for
 
@@ -16,6 +16,7 @@ __all__ = [
     "Plan",
     "RemoteObject",
     "RemoteSettings",
+    "TransferCancelled",
     "cache_control_for",
     "content_type_for",
     "is_remote",

@@ -7,8 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-#: Called with the number of bytes just transferred (from any thread).
+#: Called with the number of bytes just transferred (from any thread). It may raise
+#: ``TransferCancelled`` to abort the transfer: nothing of it becomes visible.
 BytesCallback = Callable[[int], None]
+
+
+class TransferCancelled(Exception):
+    """Raised by a progress callback to stop an upload (Ctrl+C, another upload failed)."""
 
 
 @dataclass(frozen=True)

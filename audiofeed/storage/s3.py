@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import StorageError
-from .base import BytesCallback, RemoteObject, RemoteSettings
+from .base import BytesCallback, RemoteObject, RemoteSettings, TransferCancelled
 
 #: S3 bucket names (and the looser names other servers accept: dots, upper case for B2 …).
 BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$")
@@ -254,18 +254,40 @@ class S3Backend:
         if self.settings.storage_class:
             extra["StorageClass"] = self.settings.storage_class
         with self._errors("upload", key):
-            self.client.upload_file(
-                str(source),
-                self.bucket,
-                self._key(key),
-                ExtraArgs=extra,
-                Callback=progress,
-                Config=self.transfer,
-            )
+            from boto3.s3.transfer import create_transfer_manager
+
+            manager = create_transfer_manager(self.client, self.transfer)
+            try:
+                future = manager.upload(
+                    str(source),
+                    self.bucket,
+                    self._key(key),
+                    extra_args=extra,
+                    subscribers=[_subscriber(progress)] if progress else None,
+                )
+                future.result()  # a cancelled upload raises here; its parts are aborted
+            finally:
+                manager.shutdown()
 
     def delete(self, key: str) -> None:
         with self._errors("delete", key):
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+
+def _subscriber(callback: BytesCallback) -> Any:
+    """A transfer subscriber feeding ``callback``; ``TransferCancelled`` from it cancels the
+    transfer the SDK's way (parts in flight finish, no new ones start, the multipart upload
+    is aborted) instead of failing a read, which the SDK would retry with backoff."""
+    from s3transfer.subscribers import BaseSubscriber
+
+    class Progress(BaseSubscriber):
+        def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+            try:
+                callback(bytes_transferred)
+            except TransferCancelled:
+                future.cancel()
+
+    return Progress()
 
 
 def _one_line(text: str) -> str:
