@@ -76,7 +76,7 @@ class Report:
     assigned_guids: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     applied: Applied | None = None
-    foreign: int = 0  # objects under the destination audiofeed did not publish (never pruned)
+    foreign: int = 0  # with --prune: objects audiofeed did not publish (left alone)
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable report (``publish --json``)."""
@@ -215,8 +215,8 @@ def publish(
     wanted = {a.key for a in artifacts}
     # what audiofeed did not publish (no manifest entry, no sha256 metadata) is never pruned
     ours = {k: o for k, o in remote.items() if k in wanted or o.sha256 is not None}
-    foreign = len(remote) - len(ours)
-    if foreign and options.prune:
+    foreign = len(remote) - len(ours) if options.prune else 0  # only known after HEADs
+    if foreign:
         log.info("leaving %d object(s) audiofeed did not publish", foreign)
     the_plan = plan(artifacts, ours, prune=options.prune)
     report = Report(

@@ -73,9 +73,10 @@ def test_first_publish_uploads_everything_with_metadata(published: tuple[Show, d
     assert order[-2:] == ["feed.xml", MANIFEST]
     client = show.server.client()
     for key in keys:
-        head = client.head_object(Bucket=show.bucket, Key=show.key(key))
+        head = client.head_object(Bucket=show.bucket, Key=show.key(key), ChecksumMode="ENABLED")
         body = show.get(key)
         assert head["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest()
+        assert head["ChecksumCRC32"]  # the transfer was checksummed and the server checked it
         expected = {
             ".mp3": ("audio/mpeg", MEDIA_CACHE),
             ".m4a": ("audio/x-m4a", MEDIA_CACHE),
@@ -438,3 +439,26 @@ def test_upload_memory_does_not_grow_with_file_size(
         head = seaweedfs.client().head_object(Bucket=bucket, Key=f"memory/{path.name}")
         assert head["ContentLength"] == megabytes * 1_000_000
     assert peaks[80] - peaks[10] < 25, peaks  # 70 MB more file, far less than 70 MB more RAM
+
+
+def test_profile_from_shared_credentials_file(show: Show, tmp_path: Path) -> None:
+    creds = tmp_path / "credentials"
+    creds.write_text(
+        f"[organiser]\naws_access_key_id = {show.server.access_key}\n"
+        f"aws_secret_access_key = {show.server.secret_key}\n"
+    )
+    env = {
+        **s3_env(show.server),
+        "AWS_ACCESS_KEY_ID": None,
+        "AWS_SECRET_ACCESS_KEY": None,
+        "AWS_SHARED_CREDENTIALS_FILE": str(creds),
+    }
+    result = show.run("-v", "publish", "--profile", "organiser", env=env)
+    assert result.exit_code == 0, result.output
+    assert "uploaded 9 objects" in result.stdout and len(show.objects()) == 9
+    assert show.server.secret_key not in result.output
+    env["AWS_PROFILE"] = "ghost"
+    result = show.run("publish", env=env)
+    assert result.stderr.splitlines()[-1] == (
+        "error: AWS_PROFILE: profile 'ghost' not found in the AWS shared config files"
+    )

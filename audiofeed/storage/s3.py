@@ -142,9 +142,10 @@ class S3Backend:
         endpoint = getattr(self, "endpoint", None) or _public(self.settings.endpoint_url or "AWS")
         what = f"{doing} {key}" if key else doing
         if isinstance(exc, bx.ProfileNotFound):
+            name = getattr(exc, "kwargs", {}).get("profile") or self.settings.profile
             return StorageError(
-                f"profile {self.settings.profile!r} not found in the AWS shared config files",
-                field="--profile",
+                f"profile {name!r} not found in the AWS shared config files",
+                field="--profile" if self.settings.profile else "AWS_PROFILE",
             )
         if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
             return StorageError(f"no usable credentials for {endpoint}: {CREDENTIALS_HINT}")
