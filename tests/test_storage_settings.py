@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -136,3 +137,45 @@ def test_live_progress_line() -> None:
     live.finish()
     assert out.getvalue().endswith("\r\x1b[K")
     assert human_bytes(999) == "999 B" and human_bytes(1_234_567) == "1.2 MB"
+
+
+def _publish_output(config: Path, *, tty: bool) -> str:
+    """stderr of ``audiofeed publish`` in a subprocess, on a pseudo-terminal or a pipe."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "audiofeed", "-c", str(config), "publish"]
+    if not tty:
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stderr
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=60) == 0
+    return b"".join(chunks).decode()
+
+
+def test_progress_is_live_on_a_terminal_and_plain_lines_otherwise(tmp_path: Path) -> None:
+    config = make_local_show(tmp_path / "tty", 'base_url = "http://127.0.0.1:8000/"\n')
+    out = _publish_output(config, tty=True)
+    assert re.search(r"\r\x1b\[Kuploading 0/9 files, 0 B of [\d.]+ MB, 0 B/s", out)
+    assert re.search(r"\r\x1b\[Kuploading 9/9 files, ([\d.]+ MB) of \1, [\d.]+ [kMG]?B/s", out)
+    assert "uploaded 9/9 .audiofeed/manifest.json" in out  # log lines still appear, above it
+    config = make_local_show(tmp_path / "pipe", 'base_url = "http://127.0.0.1:8000/"\n')
+    out = _publish_output(config, tty=False)
+    assert "\x1b[" not in out and "\r" not in out
+    assert re.search(
+        r"^uploaded 9/9 .audiofeed/manifest.json \([\d,]+ bytes, verified\)$", out, re.M
+    )
