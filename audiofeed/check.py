@@ -6,7 +6,8 @@ from pathlib import Path
 
 from . import catalog as catalog_mod
 from . import config as config_mod
-from . import media
+from . import feed, media, rules, shownotes
+from .catalog import Catalog
 from .errors import AudiofeedError, Problem, ValidationError
 
 
@@ -33,11 +34,59 @@ def check_show(config_path: Path) -> list[Problem]:
                 "warning",
             )
         )
+    items = []
     for episode in cat.episodes:
         if episode.audio is None:
             continue
         try:
-            media.probe(episode.audio)
+            info = media.probe(episode.audio)
         except AudiofeedError as exc:
             problems.append(Problem(exc.path, "audio", exc.message))
+            continue
+        items.append(preview_item(cat, episode, info))
+    problems += rules.check_artwork(config.podcast.image)
+    if items and not any(p.severity == "error" for p in problems):
+        problems += feed_problems(cat, items)
+    return problems
+
+
+def preview_item(
+    cat: Catalog, episode: catalog_mod.Episode, info: media.AudioInfo
+) -> feed.FeedItem:
+    """A feed item as publish would make it, from the source recording (sizes are close:
+    publish re-checks the feed it really builds before anything goes out)."""
+    config = cat.config
+    ext = episode.audio.suffix.lower() if episode.audio else ".mp3"
+    transcript = (
+        feed.TRANSCRIPT_TYPES.get(episode.transcript.suffix.lower()) if episode.transcript else None
+    )
+    return feed.FeedItem(
+        episode=episode,
+        notes=shownotes.render(episode),
+        media_url=config.url(f"audio/{episode.slug}{ext}"),
+        media_length=info.size,
+        media_type=info.mime,
+        duration=info.duration,
+        transcript_url=config.url(f"transcripts/{episode.slug}{episode.transcript.suffix}")
+        if episode.transcript
+        else None,
+        transcript_type=transcript,
+    )
+
+
+def feed_problems(cat: Catalog, items: list[feed.FeedItem]) -> list[Problem]:
+    """The feed rules on every feed the config declares, built in memory."""
+    config = cat.config
+    image_url = config.url("images/cover" + config.podcast.image.suffix.lower())
+    problems: list[Problem] = []
+    for key, data in feed.build_all(cat, items, image_url).items():
+        problems += rules.check_feed(key, data)
+    if cat.episodes:
+        for episode in cat.episodes:
+            if (
+                episode.transcript
+                and episode.transcript.suffix.lower() not in feed.TRANSCRIPT_TYPES
+            ):
+                kinds = ", ".join(sorted(feed.TRANSCRIPT_TYPES))
+                problems.append(Problem(episode.path, "transcript", f"must be one of {kinds}"))
     return problems

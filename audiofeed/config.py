@@ -9,12 +9,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .destination import STORAGE_KEYS, is_secret_key, storage_settings
 from .errors import ConfigError, Problem, ValidationError
 
 CONFIG_NAME = "config.toml"
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SHOW_TYPES = ("episodic", "serial")
+#: podcast:medium values (Podcasting 2.0), with their list forms ("musicL" …)
+MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course")
+MEDIUM_VALUES = (*MEDIUMS, *(m + "L" for m in MEDIUMS), "publisher", "mixed")
+#: episode fields a [[feeds]] filter may select on
+FILTER_FIELDS = ("day", "track", "room", "language", "season", "episode_type")
+MAIN_FEED_KEY = "feed.xml"
+FEED_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]*\.xml$")
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,35 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Funding:
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Location:
+    name: str
+    geo: str | None = None
+    osm: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One feed built from the catalog: the main one (every episode) or a filtered one."""
+
+    key: str = MAIN_FEED_KEY
+    title: str | None = None
+    description: str | None = None
+    filter: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (field, allowed values)
+    latest: int | None = None  # only the newest N episodes
+    guid: str | None = None  # podcast:guid override
+
+    def selects(self, values: dict[str, str | None]) -> bool:
+        """Whether an episode with these field values belongs to this feed."""
+        return all(values.get(name) in allowed for name, allowed in self.filter)
+
+
+@dataclass(frozen=True)
 class Podcast:
     title: str
     description: str
@@ -47,6 +85,15 @@ class Podcast:
     explicit: bool = False
     copyright: str | None = None
     type: str = "episodic"
+    locked: bool = True
+    license: str | None = None
+    license_url: str | None = None
+    funding: tuple[Funding, ...] = ()
+    medium: str = "podcast"
+    update_frequency: str | None = None
+    complete: bool = False
+    location: Location | None = None
+    guid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +124,7 @@ class Config:
     podcast: Podcast
     publish: Publish
     extra: dict[str, Any] = field(default_factory=dict)
+    feeds: tuple[FeedSpec, ...] = (FeedSpec(),)
 
     @property
     def episodes_dir(self) -> Path:
@@ -104,25 +152,18 @@ PODCAST_KEYS = {
     "copyright",
     "type",
     "owner",
+    "locked",
+    "license",
+    "license_url",
+    "funding",
+    "medium",
+    "update_frequency",
+    "complete",
+    "location",
+    "guid",
 }
-PUBLISH_KEYS = {
-    "base_url",
-    "destination",
-    "endpoint_url",
-    "region",
-    "addressing_style",
-    "acl",
-    "storage_class",
-    "profile",
-}
-ADDRESSING_STYLES = ("auto", "path", "virtual")
-ACLS = ("public-read", "private")
-S3_DESTINATION_RE = re.compile(r"^s3://[A-Za-z0-9][A-Za-z0-9._-]{2,254}(/[^\s]*)?$")
-SECRET_KEY_RE = re.compile(r"secret|access_key|key_id|password|token|credential", re.IGNORECASE)
-NO_SECRETS = (
-    "credentials never go in config.toml; remove it and use the environment "
-    "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or a shared profile (publish.profile, --profile)"
-)
+FEED_KEYS = {"key", "title", "description", "filter", "latest", "guid"}
+PUBLISH_KEYS = {"base_url", "destination", *STORAGE_KEYS}
 
 
 class _Reader:
@@ -178,15 +219,11 @@ def load(path: Path) -> Config:
 def parse(data: dict[str, Any], path: Path) -> Config:
     """Validate an already parsed config table."""
     r = _Reader(path)
-    r.unknown(data, {"podcast", "publish"}, "")
+    r.unknown(data, {"podcast", "publish", "feeds"}, "")
     pod = _table(r, data, "podcast")
     pub = _table(r, data, "publish")
     r.unknown(pod, PODCAST_KEYS, "podcast.")
-    for key in sorted(k for k in pub if SECRET_KEY_RE.search(k)):
-        r.problem(f"publish.{key}", NO_SECRETS)  # the value is never echoed
-    r.unknown(
-        {k: v for k, v in pub.items() if not SECRET_KEY_RE.search(k)}, PUBLISH_KEYS, "publish."
-    )
+    r.unknown({k: v for k, v in pub.items() if not is_secret_key(k)}, PUBLISH_KEYS, "publish.")
 
     p = "podcast."
     title = r.string(pod, "title", p)
@@ -212,12 +249,16 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         explicit = False
     owner = _owner(r, pod.get("owner"))
     categories = _categories(r, pod.get("categories"))
+    p20 = _podcast20(r, pod)
+    feeds = _feeds(r, data.get("feeds"), pod.get("guid"))
 
     base_url = r.string(pub, "base_url", "publish.")
     if base_url and not _is_http_url(base_url):
         r.problem("publish.base_url", f"{base_url!r} must be an absolute http(s) URL")
     destination = r.string(pub, "destination", "publish.", required=False, default="public")
-    storage = _storage(r, pub, destination or "public")
+    storage, storage_problems = storage_settings(pub, destination or "public")
+    for key, message in storage_problems:
+        r.problem(key, message)  # values are never echoed (credentials)
 
     errors = [x for x in r.problems if x.severity == "error"]
     if errors:
@@ -238,7 +279,9 @@ def parse(data: dict[str, Any], path: Path) -> Config:
             explicit=explicit,
             copyright=copyright_,
             type=show_type or "episodic",
+            **p20,
         ),
+        feeds=feeds,
         publish=Publish(
             base_url=base_url.rstrip("/") + "/", destination=destination or "public", **storage
         ),
@@ -304,40 +347,131 @@ def _categories(r: _Reader, value: Any) -> tuple[Category, ...]:
     return tuple(result)
 
 
-def _storage(r: _Reader, pub: dict[str, Any], destination: str) -> dict[str, str | None]:
-    """The object storage keys of [publish], validated."""
-    p = "publish."
-    if "://" in destination and not S3_DESTINATION_RE.match(destination):
-        r.problem(
-            p + "destination",
-            f"{destination!r}: use a folder such as 'public' or s3://BUCKET/PREFIX "
-            "(bucket names: 3 or more letters, digits, '.', '-', '_')",
-        )
-    values = {
-        key: r.string(pub, key, p, required=False)
-        for key in ("endpoint_url", "region", "addressing_style", "acl", "storage_class", "profile")
-    }
-    endpoint = values["endpoint_url"]
-    if endpoint:
-        parts = urlsplit(endpoint)
-        if not _is_http_url(endpoint):
-            r.problem(
-                p + "endpoint_url", "must be an absolute http(s) URL such as https://s3.example.com"
-            )
-        elif parts.username is not None or parts.password is not None:
-            r.problem(p + "endpoint_url", NO_SECRETS)  # never echo it
-            values["endpoint_url"] = None
-    if values["addressing_style"] and values["addressing_style"] not in ADDRESSING_STYLES:
-        r.problem(p + "addressing_style", f"must be one of {', '.join(ADDRESSING_STYLES)}")
-    if values["acl"] and values["acl"] not in ACLS:
-        r.problem(
-            p + "acl",
-            f"must be one of {', '.join(ACLS)} (or leave it out when a bucket policy "
-            "makes objects public)",
-        )
-    return values
-
-
 def _is_http_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _flag(r: _Reader, table: dict[str, Any], key: str, prefix: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        r.problem(prefix + key, "must be true or false")
+        return default
+    return value
+
+
+def _podcast20(r: _Reader, pod: dict[str, Any]) -> dict[str, Any]:
+    """The Podcasting 2.0 settings of [podcast] (locked, license, funding, medium …)."""
+    p = "podcast."
+    out: dict[str, Any] = {
+        "locked": _flag(r, pod, "locked", p, True),
+        "complete": _flag(r, pod, "complete", p, False),
+        "license": r.string(pod, "license", p, required=False),
+        "license_url": r.string(pod, "license_url", p, required=False),
+        "update_frequency": r.string(pod, "update_frequency", p, required=False),
+        "guid": r.string(pod, "guid", p, required=False),
+    }
+    if out["license_url"] and not _is_http_url(out["license_url"]):
+        r.problem(p + "license_url", "must be an absolute http(s) URL")
+    if out["guid"] and not UUID_RE.match(out["guid"]):
+        r.problem(p + "guid", "must be a lowercase UUID such as 917393e3-1b1e-5cef-ace4-…")
+    medium = r.string(pod, "medium", p, required=False, default="podcast") or "podcast"
+    if medium not in MEDIUM_VALUES:
+        r.problem(p + "medium", f"must be one of {', '.join(MEDIUMS)} (or a list form)")
+    out["medium"] = medium
+    funding = []
+    raw = pod.get("funding", [])
+    raw = [raw] if isinstance(raw, dict) else raw
+    if not isinstance(raw, list) or not all(isinstance(f, dict) for f in raw):
+        r.problem(p + "funding", 'must be a list of tables {url = "…", text = "…"}')
+        raw = []
+    for i, item in enumerate(raw):
+        where = f"{p}funding[{i}]."
+        r.unknown(item, {"url", "text"}, where)
+        url = r.string(item, "url", where)
+        if url and not _is_http_url(url):
+            r.problem(where + "url", "must be an absolute http(s) URL")
+        elif url:
+            funding.append(Funding(url, r.string(item, "text", where, required=False) or url))
+    out["funding"] = tuple(funding)
+    loc = pod.get("location")
+    if isinstance(loc, str):
+        loc = {"name": loc}
+    if loc is not None and not isinstance(loc, dict):
+        r.problem(p + "location", 'must be a string or a table {name = "…", geo = "geo:…"}')
+    elif loc is not None:
+        r.unknown(loc, {"name", "geo", "osm"}, p + "location.")
+        name = r.string(loc, "name", p + "location.")
+        if name:
+            out["location"] = Location(
+                name,
+                r.string(loc, "geo", p + "location.", required=False),
+                r.string(loc, "osm", p + "location.", required=False),
+            )
+    return out
+
+
+def _feeds(r: _Reader, value: Any, main_guid: Any) -> tuple[FeedSpec, ...]:
+    """The main feed plus every [[feeds]] table."""
+    main = FeedSpec(guid=main_guid if isinstance(main_guid, str) else None)
+    if value is None:
+        return (main,)
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        r.problem("feeds", 'must be [[feeds]] tables with key = "day1.xml"')
+        return (main,)
+    specs = [main]
+    for i, table in enumerate(value):
+        where = f"feeds[{i}]."
+        r.unknown(table, FEED_KEYS, where)
+        key = r.string(table, "key", where)
+        if key and not FEED_KEY_RE.match(key):
+            r.problem(where + "key", f"{key!r} must be a lowercase ASCII name ending .xml")
+            key = None
+        if key and any(s.key == key for s in specs):
+            r.problem(where + "key", f"{key!r} is used by another feed; each needs its own")
+            key = None
+        latest = table.get("latest")
+        if latest is not None and (
+            isinstance(latest, bool) or not isinstance(latest, int) or latest < 1
+        ):
+            r.problem(where + "latest", "must be a whole number of 1 or more")
+            latest = None
+        guid = r.string(table, "guid", where, required=False)
+        if guid and not UUID_RE.match(guid):
+            r.problem(where + "guid", "must be a lowercase UUID")
+        filt = _filter(r, table.get("filter", {}), where + "filter")
+        if not filt and latest is None:
+            r.problem(
+                where + "filter", 'needs a filter such as filter = { day = "Day 1" } or latest = 50'
+            )
+        if key:
+            specs.append(
+                FeedSpec(
+                    key=key,
+                    title=r.string(table, "title", where, required=False),
+                    description=r.string(table, "description", where, required=False),
+                    filter=filt,
+                    latest=latest,
+                    guid=guid,
+                )
+            )
+    return tuple(specs)
+
+
+def _filter(r: _Reader, value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        r.problem(where, 'must be a table, e.g. { day = "Day 1", track = ["A", "B"] }')
+        return ()
+    out = []
+    for name in sorted(value):
+        if name not in FILTER_FIELDS:
+            r.problem(f"{where}.{name}", f"unknown field (allowed: {', '.join(FILTER_FIELDS)})")
+            continue
+        raw = value[name]
+        items = raw if isinstance(raw, list) else [raw]
+        ok = all(isinstance(v, str | int) and not isinstance(v, bool) for v in items)
+        if not items or not ok:
+            r.problem(f"{where}.{name}", "must be a string or a list of strings")
+            continue
+        out.append((name, tuple(str(v) for v in items)))
+    return tuple(out)

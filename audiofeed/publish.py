@@ -14,7 +14,7 @@ from typing import Any
 
 from . import catalog as catalog_mod
 from . import config as config_mod
-from . import feed, frontmatter, media, shownotes
+from . import feed, frontmatter, media, rules, shownotes
 from .catalog import Catalog, Episode
 from .config import Config
 from .deploy import Applied, NoProgress, Progress, apply, check_unknown, remote_state, verify
@@ -269,6 +269,9 @@ class Builder:
                 continue
             artifacts.append(art)
             notes = shownotes.render(episode)
+            transcript = self.transcript(episode, problems)
+            if transcript:
+                artifacts.append(transcript)
             items.append(
                 feed.FeedItem(
                     episode=episode,
@@ -277,23 +280,43 @@ class Builder:
                     media_length=record.size,
                     media_type=record.mime,
                     duration=record.duration,
+                    transcript_url=self.config.url(transcript.key) if transcript else None,
+                    transcript_type=transcript_type(episode.transcript) if transcript else None,
                 )
             )
         self.cache.save()
         if problems:
             raise ValidationError(problems=problems)
-        assets = feed.FeedAssets(
-            feed_url=self.config.url(FEED_KEY), image_url=self.config.url(cover.key)
-        )
-        artifacts.append(
-            self.bytes_artifact(FEED_KEY, feed.build(self.catalog, items, assets), STAGE_FEED)
-        )
+        artifacts += self.feeds(items, self.config.url(cover.key))
         for art in artifacts:
             self.new_manifest.objects[art.key] = {"size": art.size, "sha256": art.sha256}
         artifacts.append(
             self.bytes_artifact(MANIFEST_KEY, self.new_manifest.to_bytes(), STAGE_MANIFEST)
         )
         return artifacts
+
+    # -- feeds ---------------------------------------------------------------------------
+    def feeds(self, items: list[feed.FeedItem], image_url: str) -> list[Artifact]:
+        """Every declared feed, checked by the rules; an error stops the publish."""
+        guids = dict(self.manifest.feeds)
+        built = feed.build_all(self.catalog, items, image_url, guids)
+        problems: list[Problem] = []
+        for key, data in built.items():
+            problems += [p for p in rules.check_feed(key, data) if p.severity == "error"]
+            self.new_manifest.feeds[key] = guids.get(key) or feed_guid(data)
+        if problems:
+            raise ValidationError(problems=problems)
+        return [self.bytes_artifact(key, data, STAGE_FEED) for key, data in built.items()]
+
+    def transcript(self, episode: Episode, problems: list[Problem]) -> Artifact | None:
+        """The episode's transcript file, uploaded under a content-hashed key."""
+        if episode.transcript is None:
+            return None
+        if transcript_type(episode.transcript) is None:
+            kinds = ", ".join(sorted(feed.TRANSCRIPT_TYPES))
+            problems.append(Problem(episode.path, "transcript", f"must be one of {kinds}"))
+            return None
+        return self.file_artifact(episode.transcript, f"transcripts/{episode.slug}", STAGE_MEDIA)
 
     # -- media ---------------------------------------------------------------------------
     def source_facts(self, source: Path) -> dict:
@@ -403,6 +426,19 @@ class Builder:
                         shutil.rmtree(path)
                     else:
                         path.unlink()
+
+
+def transcript_type(path: Path | None) -> str | None:
+    """podcast:transcript type for a transcript file (fixed table, by extension)."""
+    return feed.TRANSCRIPT_TYPES.get(path.suffix.lower()) if path else None
+
+
+def feed_guid(data: bytes) -> str:
+    """The podcast:guid a built feed carries (remembered so it never changes)."""
+    from lxml import etree
+
+    found = etree.fromstring(data).findtext(f"channel/{{{feed.PODCAST_NS}}}guid")
+    return (found or "").strip()
 
 
 def media_tags(config: Config, episode: Episode, cover: bytes, summary: str) -> media.Tags:

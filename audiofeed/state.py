@@ -31,6 +31,7 @@ class Manifest:
 
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> {size, sha256}
     media: dict[str, MediaRecord] = field(default_factory=dict)  # episode guid -> record
+    feeds: dict[str, str] = field(default_factory=dict)  # feed key -> podcast:guid (kept)
 
     @classmethod
     def from_bytes(cls, data: bytes | None) -> Manifest:
@@ -42,7 +43,8 @@ class Manifest:
             if raw.get("version") != MANIFEST_VERSION:
                 return cls()
             media = {guid: MediaRecord(**rec) for guid, rec in raw.get("media", {}).items()}
-            return cls(objects=dict(raw.get("objects", {})), media=media)
+            feeds = {str(k): str(v) for k, v in raw.get("feeds", {}).items()}
+            return cls(objects=dict(raw.get("objects", {})), media=media, feeds=feeds)
         except (ValueError, TypeError, AttributeError):
             return cls()
 
@@ -53,6 +55,8 @@ class Manifest:
             "objects": self.objects,
             "media": {guid: asdict(rec) for guid, rec in self.media.items()},
         }
+        if self.feeds:
+            raw["feeds"] = self.feeds
         return (json.dumps(raw, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 

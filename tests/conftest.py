@@ -1,74 +1,41 @@
-"""Shared fixtures: a copy of the demo show, real audio made by ffmpeg, CLI runner."""
+"""Shared fixtures. Helpers for real external programs live in tests/support/."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
+import os
+import sys
+from collections.abc import Iterator
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO_PARTS = ("config.toml", "cover.jpg", "episodes", "recordings")
+from tests.support import REPO_ROOT
+from tests.support.seaweed import SeaweedFS, run_seaweedfs
+
+# Several checkouts (git worktrees, CI clones) can share one Python, whose editable
+# install of audiofeed points at only one of them. Make THIS checkout's package win,
+# here and in subprocesses (`python -m audiofeed`, the `audiofeed` script) run by tests.
+_root = str(REPO_ROOT)
+if sys.path[:1] != [_root]:
+    sys.path.insert(0, _root)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_root, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != _root]]
+)
 
 
-def ffmpeg_audio(path: Path, seconds: float = 3.0, *, freq: int = 440) -> Path:
-    """A real recording made by ffmpeg (sine tone); codec chosen by the extension."""
-    codec = {".mp3": ["-c:a", "libmp3lame", "-b:a", "64k"], ".m4a": ["-c:a", "aac", "-b:a", "64k"]}[
-        path.suffix
-    ]
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency={freq}:duration={seconds}",
-            "-ac",
-            "1",
-            "-ar",
-            "44100",
-            *codec,
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+@pytest.fixture(scope="session")
+def seaweedfs() -> Iterator[SeaweedFS]:
+    """One real SeaweedFS S3 server for the whole test session (auth on, anonymous Read).
 
-
-def ffprobe_duration(path: Path) -> float:
-    """Duration measured independently of mutagen."""
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return float(out.strip())
+    ``.endpoint``, ``.access_key``, ``.secret_key``, ``.pid``, ``.client()`` (boto3),
+    ``.public_url(bucket, key)``. Tests share it: use a bucket name of your own.
+    """
+    with run_seaweedfs() as srv:
+        yield srv
 
 
 @pytest.fixture
-def show(tmp_path: Path) -> Path:
+def show(tmp_path):
     """A fresh copy of the repo's demo show (config.toml, episodes/, recordings/, cover)."""
-    dest = tmp_path / "show"
-    dest.mkdir()
-    for part in DEMO_PARTS:
-        src = REPO / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part)
-        else:
-            shutil.copy2(src, dest / part)
-    return dest
+    from tests.support.show import copy_demo_show
 
-
-def tree_snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file under ``folder``: bytes and mtime, to prove nothing was rewritten."""
-    return {
-        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+    return copy_demo_show(tmp_path)

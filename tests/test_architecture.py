@@ -25,6 +25,7 @@ MUST_NOT_IMPORT = {
     "feed": {"publish", "cli", "site"},
     "storage": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "publish": {"cli"},
+    "rules": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "importers": {"media", "shownotes", "feed", "site", "publish", "cli"},
 }
 

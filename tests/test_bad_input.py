@@ -7,8 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ffmpeg_audio, tree_snapshot
-from helpers_cli import run
+
+from tests.support.cli import run
+from tests.support.show import ffmpeg_audio, tree_snapshot
 
 EP = "episodes/04-public-procurement.md"
 EP5 = "episodes/05-levelling-up.md"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import podcastparser
 import pytest
-from conftest import ffmpeg_audio
-from helpers_cli import run
 
 from audiofeed.cli import cli
+from tests.support.cli import run
+from tests.support.show import ffmpeg_audio
 
 
 def all_commands(group=cli, prefix=()):

@@ -10,10 +10,10 @@ from pathlib import Path
 import podcastparser
 import pytest
 from click.testing import CliRunner
-from conftest import ffmpeg_audio
 
 from audiofeed import frontmatter
 from audiofeed.cli import cli
+from tests.support.show import ffmpeg_audio
 
 DATA = Path(__file__).parent / "data" / "schedules"
 

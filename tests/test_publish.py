@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 import feedparser
 import podcastparser
-from conftest import ffprobe_duration, tree_snapshot
-from helpers_cli import run
+
+from tests.support.cli import run
+from tests.support.show import ffprobe_duration, tree_snapshot
 
 
 def episode_meta(show: Path) -> dict[str, dict]:
@@ -90,7 +91,7 @@ def test_second_publish_rewrites_nothing(show: Path) -> None:
 def test_dry_run_prints_plan_and_writes_nothing(show: Path) -> None:
     proc = run("publish", "--dry-run", cwd=show, check=True)
     assert "upload  feed.xml" in proc.stdout
-    assert re.search(r"total: 9 to upload \([\d,]+ bytes\)", proc.stdout)
+    assert re.search(r"total: 11 to upload \([\d,]+ bytes\)", proc.stdout)
     assert not (show / "public").exists()
 
 
@@ -128,7 +129,7 @@ def test_description_edit_republishes_feed_only(show: Path) -> None:
     ep_file.write_text(ep_file.read_text() + "\nAn added closing paragraph.\n")
     proc = run("publish", "--dry-run", cwd=show, check=True)
     uploads = [ln.split()[1] for ln in proc.stdout.splitlines() if ln.startswith("upload")]
-    assert uploads == ["feed.xml", ".audiofeed/manifest.json"]
+    assert uploads == ["day1.xml", "feed.xml", ".audiofeed/manifest.json"]  # both feeds
 
 
 def test_hostile_description_is_sanitised_in_feed(show: Path) -> None:
