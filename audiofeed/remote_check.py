@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 TIMEOUT = 20
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+PODCAST = "{https://podcastindex.org/namespace/1.0}"
 USER_AGENT = "audiofeed-check"
 FEED_TYPES = ("application/rss+xml", "application/xml", "text/xml")
 
@@ -38,6 +39,7 @@ class RemoteResult:
     feed_url: str
     enclosures: int
     problems: list[Problem]
+    urls: frozenset[str] = frozenset()
 
 
 def _open(url: str, method: str = "GET", headers: dict[str, str] | None = None):
@@ -52,17 +54,24 @@ def _mime(value: str | None) -> str:
 
 
 def check_published(config_path: Path, base_url: str | None = None) -> tuple[list[Problem], str]:
-    """``check --remote``: the problems with the show published at ``base_url`` (from
-    config.toml unless given), and the line to print when there are none."""
+    """``check --remote``: the problems with every feed config.toml declares, as published at
+    ``base_url`` (from config.toml unless given), and the line to print when there are none."""
     from .config import load
 
-    base = base_url.rstrip("/") + "/" if base_url else load(config_path).publish.base_url
-    result = check_remote(base + "feed.xml")
+    config = load(config_path)
+    base = base_url.rstrip("/") + "/" if base_url else config.publish.base_url
+    problems: list[Problem] = []
+    enclosures = set()
+    for spec in config.feeds:
+        result = check_remote(base + spec.key)
+        problems += [x for x in result.problems if x not in problems]  # shared enclosures
+        enclosures |= result.urls
+    feeds = ", ".join(base + spec.key for spec in config.feeds)
     ok = (
-        f"ok: {result.feed_url} and {result.enclosures} enclosure(s) reachable anonymously "
+        f"ok: {feeds} and {len(enclosures)} enclosure(s) reachable anonymously "
         "(HEAD 200, Range 206, lengths and types match)"
     )
-    return result.problems, ok
+    return problems, ok
 
 
 def check_remote(feed_url: str) -> RemoteResult:
@@ -96,14 +105,20 @@ def check_remote(feed_url: str) -> RemoteResult:
                 enc.get("url", ""), int(length) if length.isdigit() else None, enc.get("type", "")
             )
         )
-    images = {e.get("href") for e in root.iter(f"{ITUNES}image") if e.get("href")}
-    images |= {u.text.strip() for u in root.iter("url") if u.text}
+    images = {(e.get("href"), "image/") for e in root.iter(f"{ITUNES}image") if e.get("href")}
+    images |= {(u.text.strip(), "image/") for u in root.iter("url") if u.text}
+    others = images | {
+        (t.get("url"), _mime(t.get("type")))
+        for t in root.iter(f"{PODCAST}transcript")
+        if t.get("url")
+    }
     with ThreadPoolExecutor(max_workers=8) as pool:
         for found in pool.map(check_enclosure, enclosures):
             problems.extend(found)
-        for found in pool.map(check_image, sorted(images)):
+        for found in pool.map(lambda u: check_other(*u), sorted(others)):
             problems.extend(found)
-    return RemoteResult(feed_url, len(enclosures), problems)
+    urls = frozenset(e.url for e in enclosures)
+    return RemoteResult(feed_url, len(enclosures), problems, urls)
 
 
 def check_enclosure(enc: Enclosure) -> list[Problem]:
@@ -142,7 +157,8 @@ def check_enclosure(enc: Enclosure) -> list[Problem]:
     return problems
 
 
-def check_image(url: str) -> list[Problem]:
+def check_other(url: str, expected_type: str) -> list[Problem]:
+    """HEAD the show art or a transcript: 200 and a Content-Type starting as expected."""
     problem = _problem_for(url)
     try:
         with _open(url, "HEAD") as resp:
@@ -151,8 +167,8 @@ def check_image(url: str) -> list[Problem]:
         return [problem(f"HTTP {exc.code} for an anonymous HEAD")]
     except (OSError, ValueError) as exc:
         return [problem(f"cannot reach: {_reason(exc)}")]
-    if not _mime(ctype).startswith("image/"):
-        return [problem(f"served as {ctype!r}, expected an image type")]
+    if not _mime(ctype).startswith(expected_type):
+        return [problem(f"served as {ctype!r}, expected {expected_type!r}")]
     return []
 
 

@@ -153,7 +153,8 @@ def test_anonymous_read_and_range_of_every_enclosure(published: tuple[Show, dict
     # and the CLI's own remote check agrees
     result = show.run("check", "--remote")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"ok: {show.base_url}feed.xml and 6 enclosure(s) reachable")
+    assert result.stdout.startswith(f"ok: {show.base_url}feed.xml")
+    assert " and 6 enclosure(s) reachable anonymously (HEAD 200, Range 206" in result.stdout
     # an anonymous write is refused: the bucket is public-read, not public-write
     req = urllib.request.Request(show.base_url + "x.txt", data=b"x", method="PUT")
     with pytest.raises(urllib.error.HTTPError) as err:
@@ -425,11 +426,14 @@ def test_check_remote_reports_a_wrong_type_and_a_wrong_base_url(
     client.put_object(
         Bucket=show.bucket, Key=show.key(key), Body=body, ContentType="binary/octet-stream"
     )
+    (transcript,) = [k for k in show.objects() if k.startswith("transcripts/")]
+    client.delete_object(Bucket=show.bucket, Key=show.key(transcript))
     result = show.run("check", "--remote")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"error: {show.base_url}{key}: served as 'binary/octet-stream', the feed says 'audio/mpeg'",
-        "1 problem(s) found",
+        f"error: {show.base_url}{transcript}: HTTP 404 for an anonymous HEAD",
+        "2 problem(s) found",
     ]
     result = show.run("check", "--remote", "--base-url", show.base_url + "nope/")
     assert result.exit_code == 1
