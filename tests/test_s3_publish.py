@@ -311,8 +311,16 @@ def test_no_credentials_and_unreachable_endpoint(show: Show) -> None:
 
 
 def test_standard_endpoint_variable_and_acl(tmp_path: Path, seaweedfs, bucket: str) -> None:
-    """AWS_ENDPOINT_URL works when config.toml leaves endpoint_url out; acl is sent."""
-    show = make_show(tmp_path, seaweedfs, bucket, prefix=f"x/{tmp_path.name}", acl="public-read")
+    """AWS_ENDPOINT_URL works when config.toml leaves endpoint_url out; acl and storage
+    class are accepted; a bad bandwidth cap is one clear line."""
+    show = make_show(
+        tmp_path,
+        seaweedfs,
+        bucket,
+        prefix=f"x/{tmp_path.name}",
+        acl="public-read",
+        storage_class="STANDARD",
+    )
     text = show.config.read_text().replace(f'endpoint_url = "{seaweedfs.endpoint}"\n', "")
     show.config.write_text(text)
     env = {**s3_env(seaweedfs), "AWS_ENDPOINT_URL": seaweedfs.endpoint}
@@ -320,6 +328,11 @@ def test_standard_endpoint_variable_and_acl(tmp_path: Path, seaweedfs, bucket: s
     assert result.exit_code == 0, result.output
     assert f"to s3://{show.bucket}/{show.prefix} ({seaweedfs.endpoint})" in result.stdout
     assert "feed.xml" in show.objects()
+    result = show.run("publish", env={**env, "AUDIOFEED_S3_MAX_BANDWIDTH": "5MB"})
+    assert result.stderr.splitlines()[-1] == (
+        "error: AUDIOFEED_S3_MAX_BANDWIDTH: '5MB' is not a number of bytes per second "
+        "(e.g. 5000000)"
+    )
 
 
 def interrupt(show: Show, first: dict, sig: int) -> tuple[str, str, float]:

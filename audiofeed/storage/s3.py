@@ -101,13 +101,18 @@ class S3Backend:
                     Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5)
                 )
             )
-            bandwidth = os.environ.get(BANDWIDTH_ENV)
+            bandwidth = os.environ.get(BANDWIDTH_ENV, "").strip()
+            if bandwidth and not bandwidth.isdigit():
+                raise StorageError(
+                    f"{bandwidth!r} is not a number of bytes per second (e.g. 5000000)",
+                    field=BANDWIDTH_ENV,
+                )
             self.transfer = TransferConfig(
                 multipart_threshold=PART_SIZE,
                 multipart_chunksize=PART_SIZE,
                 max_concurrency=CONCURRENCY,
                 use_threads=True,
-                max_bandwidth=int(bandwidth) if bandwidth and bandwidth.isdigit() else None,
+                max_bandwidth=int(bandwidth) if bandwidth else None,
             )
         self.endpoint = _public(self.client.meta.endpoint_url)
 
