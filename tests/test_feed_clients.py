@@ -20,8 +20,6 @@ from audiofeed.serve import make_server
 from tests.support import clients
 from tests.support.feed_helpers import load
 
-HERE = Path(__file__).resolve().parent
-
 
 @pytest.fixture
 def served(show: Path) -> Iterator[tuple[str, Path]]:
