@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import sys
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -64,13 +67,7 @@ _live = None
 
 class _LineHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        live = _live
-        if live is not None:
-            with live.lock:
-                live.clear()
-                click.echo(self.format(record), err=True)
-                live.redraw()
-        else:
+        with _live.above() if _live else nullcontext():
             click.echo(self.format(record), err=True)
 
 
@@ -171,21 +168,24 @@ def new(
 ) -> None:
     """Create an episode file in episodes/ (with a new guid)."""
     from .config import load
-    from .media import probe, read_tags
+    from .media.facts import episode_facts
     from .scaffold import new_episode, parse_person, parse_start
 
     config = load(_config_path(ctx))
     recording = from_audio or audio
     meta: dict = {}
-    duration = None
+    duration, extra = None, {}
     if from_audio:
-        tags = read_tags(from_audio)
-        duration = probe(from_audio).duration
-        title = title or tags.get("title")
-        if not speakers and tags.get("artist"):
-            speakers = tuple(s.strip() for s in tags["artist"].replace(";", ",").split(","))
-        if not start and tags.get("date"):
-            start = _start_from_tag(tags["date"])
+        f = episode_facts(from_audio)
+        duration = f["duration"]
+        title = title or f.get("title")
+        speakers = speakers or tuple(f.get("speakers", ()))
+        start = start or _start_from_tag(f.get("date", ""))
+        day, track = day or f.get("day"), track or f.get("track")
+        episode = episode or f.get("episode")
+        keywords = keywords or tuple(f.get("keywords", ()))
+        description = description or f.get("description", "")
+        extra = {k: f[k] for k in ("language", "license", "chapters") if k in f}
     if not title:
         raise AudiofeedError(
             "missing; pass --title (or --from-audio with a title tag)", field="--title"
@@ -209,6 +209,7 @@ def new(
     )
     if duration:
         meta["duration"] = str(dt.timedelta(seconds=round(duration)))
+    meta.update(extra)  # language, license, chapters
     if chair:
         meta["chair"] = parse_person(chair)
     if speakers:
@@ -227,15 +228,56 @@ def _start_from_tag(date: str) -> str | None:
     return value.isoformat()
 
 
+@cli.command("inspect")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.pass_context
+def inspect_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Show codec, duration, size, every tag, chapter and picture of audio FILEs."""
+    import json
+
+    from .media.inspect import render, report
+
+    reports, problems = [], []
+    for path in files:
+        try:
+            reports.append(report(path))
+        except AudiofeedError as exc:
+            problems.append(Problem(exc.path, exc.field, exc.message))
+    if as_json:
+        click.echo(json.dumps(reports, indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n\n".join(render(r) for r in reports), nl=bool(reports))
+    for p in problems:
+        click.echo(render_problem(p), err=True)
+    if problems:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.option("-n", "--dry-run", is_flag=True, help="Write nothing; show each file's tag diff.")
+@click.pass_context
+def tag(ctx: click.Context, dry_run: bool) -> None:
+    """Tag copies of the recordings (in .audiofeed/build) without publishing them."""
+    from .publish import tag_show
+
+    results = tag_show(_config_path(ctx), dry_run=dry_run)
+    for r in results:
+        if dry_run:
+            click.echo(f"{_rel(r.source)} (compared with {_rel(r.copy)}):")
+            for line in r.changes or ["no changes"]:
+                click.echo(f"  {line}")
+        else:
+            click.echo(f"tagged {_rel(r.source)} -> {_rel(r.copy)}")
+    verb = "would tag" if dry_run else "tagged"
+    changed = sum(1 for r in results if r.changes)
+    click.echo(f"{verb} {len(results)} recording(s), {changed} with tag changes")
+
+
 @cli.command()
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option(
-    "--remote",
-    is_flag=True,
-    help="Check the published show instead: fetch the feed from publish.base_url and "
-    "check every enclosure anonymously (HEAD and a Range request).",
-)
-@click.option("--base-url", help="With --remote: override publish.base_url from config.toml.")
+@click.option("--remote", is_flag=True, help="Check the published feeds and enclosures instead.")
+@click.option("--base-url", help="With --remote: where to look (default: publish.base_url).")
 @click.pass_context
 def check(ctx: click.Context, strict: bool, remote: bool, base_url: str | None) -> None:
     """Validate config.toml, every episode and every recording; list every problem."""
@@ -260,47 +302,25 @@ def check(ctx: click.Context, strict: bool, remote: bool, base_url: str | None) 
 
 @cli.command()
 @click.option("-n", "--dry-run", is_flag=True, help="Build and print the plan; upload nothing.")
-@click.option(
-    "--prune",
-    is_flag=True,
-    help="Delete published objects nothing refers to (after the new feed is live).",
-)
+@click.option("--prune", is_flag=True, help="Delete what nothing refers to, after the new feed.")
 @click.option("--retag", is_flag=True, help="Tag every recording again (new media URLs).")
 @click.option("--base-url", help="Override publish.base_url from config.toml.")
-@click.option(
-    "--to", "destination", help="Override publish.destination: DIR or s3://BUCKET/PREFIX."
-)
-@click.option(
-    "--profile", help="AWS shared-config profile for s3:// (else AWS_PROFILE, env, role)."
-)
+@click.option("--to", "destination", help="Override publish.destination: DIR or s3://BUCKET/PATH.")
+@click.option("--profile", help="AWS profile for s3:// (else AWS_PROFILE, env vars, a role).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (for CI).")
 @click.pass_context
-def publish(
-    ctx: click.Context,
-    dry_run: bool,
-    prune: bool,
-    retag: bool,
-    base_url: str | None,
-    destination: str | None,
-    profile: str | None,
-    as_json: bool,
-) -> None:
+def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
     """Tag copies of the recordings, build the feed, publish what changed (feed last).
-
-    Credentials for s3:// come only from the AWS standard chain (AWS_ACCESS_KEY_ID and
-    AWS_SECRET_ACCESS_KEY, --profile or AWS_PROFILE, an instance role); never printed.
-    """
-    import json
-
+    s3:// credentials: the AWS standard chain only (environment, profile, role)."""
     from .progress import LiveProgress
     from .publish import Options, error_report
     from .publish import publish as run
 
     global _live
-    options = Options(dry_run, prune, retag, base_url, destination, profile)
+    dry_run = options["dry_run"]
     _live = LiveProgress(sys.stderr) if sys.stderr.isatty() and not dry_run else None
     try:
-        report = run(_config_path(ctx), options, progress=_live)
+        report = run(_config_path(ctx), Options(**options), progress=_live)
     except AudiofeedError as exc:
         if as_json:
             click.echo(json.dumps(error_report(exc), indent=1))
@@ -309,10 +329,9 @@ def publish(
         _live = None
     for w in report.warnings:
         click.echo(render_problem(w), err=True)
+    verb = "would assign" if dry_run else "assigned"
     for path in report.assigned_guids:
-        click.echo(
-            f"{'would assign' if dry_run else 'assigned'} a new guid in {_rel(path)}", err=True
-        )
+        click.echo(f"{verb} a new guid in {_rel(path)}", err=True)
     for line in report.lines():
         click.echo(line, err=as_json)
     if as_json:
@@ -340,25 +359,16 @@ def serve(ctx: click.Context, port: int, host: str) -> None:
     from urllib.parse import urlsplit
 
     from .config import load
-    from .serve import make_server
+    from .serve import make_server, served_folder
 
     config = load(_config_path(ctx))
-    if config.publish.remote:
-        raise AudiofeedError(
-            f"is {config.publish.destination}: the show is served from there at "
-            f"{config.publish.base_url}; 'serve' is for folder destinations "
-            "(try 'audiofeed publish --to public --base-url http://127.0.0.1:8000/')",
-            path=config.path,
-            field="publish.destination",
-        )
-    folder = config.destination_path
-    if not folder.is_dir():
-        raise AudiofeedError("not published yet; run 'audiofeed publish' first", path=folder)
+    folder = served_folder(config.path, config.publish.destination, config.publish.base_url)
     server = make_server(folder, host, port, verbose=ctx.obj["verbose"])
     actual = server.server_port
     base = f"http://{host}:{actual}/"
     click.echo(f"serving {_rel(folder)} at {base}")
     click.echo(f"feed: {base}feed.xml")
+    click.echo(f"archive: {base}index.html")
     configured = urlsplit(config.publish.base_url)
     if configured.port not in (actual, None) or configured.hostname not in (host, "localhost"):
         click.echo(

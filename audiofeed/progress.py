@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 REDRAW_EVERY = 0.1  # seconds
@@ -76,6 +78,14 @@ class LiveProgress:
         if rate > 0 and self.done < self.total:
             line += f", ETA {human_seconds((self.total - self.done) / rate)}"
         return line
+
+    @contextmanager
+    def above(self) -> Iterator[None]:
+        """Print a line above the status line (clear it, print, draw it again)."""
+        with self.lock:
+            self.clear()
+            yield
+            self.redraw()
 
     def clear(self) -> None:
         with self.lock:

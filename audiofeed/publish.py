@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import os
+import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import catalog as catalog_mod
 from . import config as config_mod
-from . import feed, frontmatter, media, rules, shownotes
+from . import feed, frontmatter, media, rules, shownotes, site
 from .catalog import Catalog, Episode
 from .config import Config
 from .deploy import Applied, NoProgress, Progress, apply, check_unknown, remote_state, verify
-from .errors import AudiofeedError, MediaError, Problem, ValidationError
+from .errors import MediaError, Problem, ValidationError
+from .report import Report, error_report
 from .state import MANIFEST_KEY, Manifest, MediaRecord, ProbeCache, write_atomic
 from .storage import (
-    Action,
     Artifact,
     Backend,
-    Plan,
     RemoteObject,
     RemoteSettings,
     cache_control_for,
@@ -32,9 +30,19 @@ from .storage import (
     open_backend,
     plan,
 )
-from .storage.plan import STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA, STAGE_NAMES
+from .storage.plan import (
+    STAGE_ASSET,
+    STAGE_FEED,
+    STAGE_MANIFEST,
+    STAGE_MEDIA,
+    STAGE_PAGE,
+)
+from .tagging import chapter_images, media_fingerprint, media_tags
 
 log = logging.getLogger("audiofeed")
+
+#: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
+PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
 
 __all__ = [
     "Applied",
@@ -44,6 +52,7 @@ __all__ = [
     "Report",
     "apply",
     "check_unknown",
+    "error_report",
     "publish",
     "remote_state",
     "verify",
@@ -51,7 +60,6 @@ __all__ = [
 
 FEED_KEY = "feed.xml"
 STATE_DIR = ".audiofeed"
-TAG_FORMAT = 1  # bump when the way tags are written changes: every recording is re-tagged
 
 
 @dataclass(frozen=True)
@@ -62,93 +70,6 @@ class Options:
     base_url: str | None = None
     destination: str | None = None  # --to: overrides publish.destination
     profile: str | None = None  # --profile: overrides publish.profile
-
-
-@dataclass
-class Report:
-    """What a publish did (or, with --dry-run, would do)."""
-
-    destination: str
-    feed_url: str
-    plan: Plan
-    dry_run: bool
-    episodes: int
-    assigned_guids: list[Path] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    applied: Applied | None = None
-    foreign: int = 0  # with --prune: objects audiofeed did not publish (left alone)
-
-    def to_json(self) -> dict[str, Any]:
-        """The machine-readable report (``publish --json``)."""
-        p = self.plan
-
-        def entry(a: Action) -> dict[str, Any]:
-            stage = STAGE_NAMES[a.artifact.stage] if a.artifact else None
-            return {"key": a.key, "size": a.size, "reason": a.reason, "stage": stage}
-
-        applied = None
-        if self.applied:
-            seconds = round(self.applied.seconds, 3)
-            applied = {
-                "uploaded_objects": len(self.applied.uploaded),
-                "uploaded_bytes": self.applied.uploaded_bytes,
-                "deleted_objects": len(self.applied.deleted),
-                "seconds": seconds,
-                "bytes_per_second": int(self.applied.uploaded_bytes / seconds) if seconds else 0,
-            }
-        return {
-            "ok": True,
-            "destination": self.destination,
-            "feed_url": self.feed_url,
-            "dry_run": self.dry_run,
-            "episodes": self.episodes,
-            "upload": [entry(a) for a in p.uploads],
-            "skip": [a.key for a in p.of("skip")],
-            "delete": [entry(a) for a in p.deletions],
-            "totals": {
-                "upload_objects": len(p.uploads),
-                "upload_bytes": p.upload_bytes,
-                "skip_objects": len(p.of("skip")),
-                "delete_objects": len(p.deletions),
-                "foreign_objects": self.foreign,
-            },
-            "applied": applied,
-            "assigned_guids": [str(x) for x in self.assigned_guids],
-            "warnings": [w.line() for w in self.warnings],
-        }
-
-    def lines(self) -> list[str]:
-        """What the CLI prints: the plan (with --dry-run), the summary, the feed URL."""
-        plan_lines = self.plan.lines() if self.dry_run else []
-        return [*plan_lines, self.summary(), f"feed: {self.feed_url}"]
-
-    def summary(self) -> str:
-        p = self.plan
-        if not p.changes:
-            return (
-                f"nothing changed: {len(p.of('skip'))} objects already up to date at "
-                f"{self.destination}"
-            )
-        verb = "would upload" if self.dry_run else "uploaded"
-        deleted = (
-            f", {'would delete' if self.dry_run else 'deleted'} {len(p.deletions)}"
-            if p.deletions
-            else ""
-        )
-        timing = ""
-        if self.applied and self.applied.uploaded_bytes and self.applied.seconds > 0:
-            rate = self.applied.uploaded_bytes / self.applied.seconds / 1e6
-            timing = f" in {self.applied.seconds:.1f} s ({rate:.1f} MB/s), all verified"
-        return (
-            f"{verb} {len(p.uploads)} objects ({p.upload_bytes:,} bytes){deleted}, "
-            f"{len(p.of('skip'))} unchanged, to {self.destination}{timing}"
-        )
-
-
-def error_report(exc: AudiofeedError) -> dict[str, Any]:
-    """The ``--json`` report of a failed publish."""
-    lines = exc.lines() if isinstance(exc, ValidationError) else [exc.line()]
-    return {"ok": False, "errors": lines}
 
 
 def load_show(config_path: Path, base_url: str | None = None) -> tuple[Config, Catalog]:
@@ -222,6 +143,7 @@ def publish(
     report = Report(
         destination=backend.describe(),
         feed_url=config.url(FEED_KEY),
+        archive_url=config.url(site.INDEX_KEY),
         plan=the_plan,
         dry_run=options.dry_run,
         episodes=len(catalog.episodes),
@@ -235,8 +157,68 @@ def publish(
     return report
 
 
+@dataclass(frozen=True)
+class TagResult:
+    """One recording handled by ``audiofeed tag``."""
+
+    episode: Path
+    source: Path
+    copy: Path  # the tagged build copy; with dry_run, what the diff compares against
+    changes: list[str]
+
+
+def tag_show(config_path: Path, *, dry_run: bool = False) -> list[TagResult]:
+    """Tag the build copies of every recording without publishing; with ``dry_run`` write
+    nothing and list, per file, how its tags would change (against the latest build copy,
+    else the source recording)."""
+    config, catalog = load_show(config_path)
+    catalog, _ = assign_guids(catalog, dry_run=dry_run)
+    builder = Builder(config, catalog, Manifest(), {}, retag=True)
+    cover = config.podcast.image.read_bytes()
+    results, problems = [], []
+    for episode in catalog.episodes:
+        try:
+            results.append(_tag_one(builder, episode, cover, dry_run))
+        except MediaError as exc:
+            problems.append(Problem(exc.path, exc.field or "audio", exc.message))
+    builder.cache.save()
+    if problems:
+        raise ValidationError(problems=problems)
+    return results
+
+
+def _tag_one(builder: Builder, episode: Episode, cover: bytes, dry_run: bool) -> TagResult:
+    if episode.audio is None:
+        raise MediaError("no recording attached", path=episode.path, field="audio")
+    facts = builder.source_facts(episode.audio)
+    media.validate_chapters(episode.chapters, facts["duration"], episode.path)
+    tags = media_tags(builder.config, episode, cover, shownotes.render(episode))
+    previous = latest_copy(builder.build_dir, episode)
+    current = media.read_file(previous or episode.audio)
+    changes = media.diff(current, tags, builder.config.tags)
+    if dry_run:
+        return TagResult(episode.path, episode.audio, previous or episode.audio, changes)
+    _, record = builder.media(episode, cover)
+    if episode.chapters:
+        builder.chapters_artifacts(episode)
+    return TagResult(episode.path, episode.audio, builder.build_dir / record.key, changes)
+
+
+def latest_copy(build_dir: Path, episode: Episode) -> Path | None:
+    """The newest tagged build copy of an episode's recording, if any."""
+    if episode.audio is None:
+        return None
+    ext = episode.audio.suffix.lower()
+    ext = PUBLISHED_EXTENSION.get(ext, ext)
+    pattern = re.compile(rf"^{re.escape(episode.slug)}-[0-9a-f]{{10}}{re.escape(ext)}$")
+    folder = build_dir / "audio"
+    copies = [p for p in folder.glob(f"{episode.slug}-*{ext}") if pattern.match(p.name)]
+    return max(copies, key=lambda p: p.stat().st_mtime_ns, default=None)
+
+
 class Builder:
-    """Builds every artifact of the show into ``.audiofeed/build`` (media, art, feed, manifest)."""
+    """Builds every artifact of the show into ``.audiofeed/build``: media, art, archive pages,
+    feed, manifest."""
 
     def __init__(
         self,
@@ -269,9 +251,17 @@ class Builder:
                 continue
             artifacts.append(art)
             notes = shownotes.render(episode)
+            chapters_url = None
+            if episode.chapters:
+                extra = self.chapters_artifacts(episode)
+                artifacts += extra
+                chapters_url = self.config.url(extra[-1].key)
             transcript = self.transcript(episode, problems)
             if transcript:
                 artifacts.append(transcript)
+            image = self.episode_image(episode, problems)
+            if image:
+                artifacts.append(image)
             items.append(
                 feed.FeedItem(
                     episode=episode,
@@ -280,13 +270,21 @@ class Builder:
                     media_length=record.size,
                     media_type=record.mime,
                     duration=record.duration,
+                    chapters_url=chapters_url,
                     transcript_url=self.config.url(transcript.key) if transcript else None,
                     transcript_type=transcript_type(episode.transcript) if transcript else None,
+                    image_url=self.config.url(image.key) if image else None,
                 )
             )
         self.cache.save()
         if problems:
             raise ValidationError(problems=problems)
+        pages = site.build_site(
+            self.catalog, items, site.SiteAssets(feed_key=FEED_KEY, image_key=cover.key)
+        )
+        for key, data in sorted(pages.items()):
+            stage = STAGE_ASSET if key.startswith("assets/") else STAGE_PAGE
+            artifacts.append(self.bytes_artifact(key, data, stage))
         artifacts += self.feeds(items, self.config.url(cover.key))
         for art in artifacts:
             self.new_manifest.objects[art.key] = {"size": art.size, "sha256": art.sha256}
@@ -307,6 +305,17 @@ class Builder:
         if problems:
             raise ValidationError(problems=problems)
         return [self.bytes_artifact(key, data, STAGE_FEED) for key, data in built.items()]
+
+    def episode_image(self, episode: Episode, problems: list[Problem]) -> Artifact | None:
+        """The episode's own art (JPEG or PNG, as Apple requires), under a content-hashed key."""
+        if episode.image is None:
+            return None
+        if episode.image.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+            problems.append(
+                Problem(episode.path, "image", "must be a .jpg or .png file (Apple's art types)")
+            )
+            return None
+        return self.file_artifact(episode.image, f"images/{episode.slug}", STAGE_MEDIA)
 
     def transcript(self, episode: Episode, problems: list[Problem]) -> Artifact | None:
         """The episode's transcript file, uploaded under a content-hashed key."""
@@ -337,8 +346,9 @@ class Builder:
         if episode.audio is None:
             raise MediaError("no recording attached", path=episode.path, field="audio")
         facts = self.source_facts(episode.audio)
-        tags = media_tags(self.config, episode, cover, shownotes.render(episode).summary)
-        fingerprint = media_fingerprint(facts["sha256"], tags)
+        media.validate_chapters(episode.chapters, facts["duration"], episode.path)
+        tags = media_tags(self.config, episode, cover, shownotes.render(episode))
+        fingerprint = media_fingerprint(facts["sha256"], tags, self.config.tags)
         old = self.manifest.media.get(episode.guid or "")
         have = self.remote.get(old.key) if old else None
         if (
@@ -354,20 +364,33 @@ class Builder:
         ext = episode.audio.suffix.lower()
         log.info("tagging a copy of %s", episode.audio.name)
         tmp = self.build_dir / "audio" / f".{episode.slug}{ext}"
-        info = media.tag_copy(episode.audio, tmp, tags)
+        info = media.tag_copy(episode.audio, tmp, tags, self.config.tags)
         sha = media.sha256_file(tmp)
-        key = f"audio/{episode.slug}-{sha[:10]}{ext}"
+        key = f"audio/{episode.slug}-{sha[:10]}{PUBLISHED_EXTENSION.get(ext, ext)}"
         os.replace(tmp, self.build_dir / key)
         record = MediaRecord(
             fingerprint=fingerprint,
             key=key,
             size=info.size,
             sha256=sha,
-            mime=info.mime,
+            mime=content_type_for(key),
             duration=round(info.duration, 3),
         )
         self.new_manifest.media[episode.guid or ""] = record
         return self.file_artifact(self.build_dir / key, None, STAGE_MEDIA, sha=sha), record
+
+    def chapters_artifacts(self, episode: Episode) -> list[Artifact]:
+        """The Podcasting 2.0 chapters file of an episode (the feed's podcast:chapters), last,
+        after the chapter images it points at."""
+        arts, urls = [], {}
+        for i, path in chapter_images(self.config, episode).items():
+            art = self.file_artifact(path, f"images/chapters/{episode.slug}-{i}", STAGE_MEDIA)
+            arts.append(art)
+            urls[i] = self.config.url(art.key)
+        data = media.chapters_json(episode.chapters, urls)
+        sha = hashlib.sha256(data).hexdigest()
+        key = f"chapters/{episode.slug}-{sha[:10]}.chapters.json"
+        return [*arts, self.bytes_artifact(key, data, STAGE_ASSET)]
 
     def remote_artifact(self, rec: MediaRecord) -> Artifact:
         return Artifact(
@@ -416,11 +439,16 @@ class Builder:
         )
 
     def clean(self) -> None:
-        """Drop tagged copies no episode refers to any more."""
-        keep = {rec.key for rec in self.new_manifest.media.values()}
-        audio_dir = self.build_dir / "audio"
-        if audio_dir.is_dir():
-            for path in audio_dir.iterdir():
+        """Drop tagged copies and chapter files no episode refers to any more."""
+        keep = {rec.key for rec in self.new_manifest.media.values()} | set(
+            self.new_manifest.objects
+        )
+        for folder in ("audio", "chapters"):
+            self._clean(self.build_dir / folder, keep)
+
+    def _clean(self, folder: Path, keep: set[str]) -> None:
+        if folder.is_dir():
+            for path in folder.iterdir():
                 if path.relative_to(self.build_dir).as_posix() not in keep:
                     if path.is_dir():
                         shutil.rmtree(path)
@@ -439,31 +467,3 @@ def feed_guid(data: bytes) -> str:
 
     found = etree.fromstring(data).findtext(f"channel/{{{feed.PODCAST_NS}}}guid")
     return (found or "").strip()
-
-
-def media_tags(config: Config, episode: Episode, cover: bytes, summary: str) -> media.Tags:
-    """The tags written into an episode's recording."""
-    pod = config.podcast
-    people = episode.speakers or episode.chairs
-    return media.Tags(
-        title=episode.title,
-        artist=", ".join(p.name for p in people) or pod.author,
-        album=pod.title,
-        album_artist=pod.author,
-        date=episode.start.date().isoformat(),
-        comment=summary,
-        guid=episode.guid,
-        cover=cover,
-        cover_mime="image/png" if pod.image.suffix.lower() == ".png" else "image/jpeg",
-    )
-
-
-def media_fingerprint(source_sha: str, tags: media.Tags) -> str:
-    """What makes a tagged copy: source bytes and every tag except the free-text comment."""
-    values = dataclasses.asdict(tags)
-    values.pop("comment")
-    values["cover"] = hashlib.sha256(tags.cover or b"").hexdigest()
-    blob = json.dumps(
-        {"format": TAG_FORMAT, "source": source_sha, "tags": values}, sort_keys=True, default=str
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()

@@ -14,15 +14,18 @@ ONLY_IN = {
     "botocore": ("storage/s3.py",),
     "mutagen": ("media",),
     "feedgen": ("feed",),
+    "jinja2": ("site",),
 }
 #: project module -> project modules it must not import (downstream stages)
 MUST_NOT_IMPORT = {
     "errors": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "config": {"catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    "feedconfig": {"catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "catalog": {"media", "shownotes", "feed", "site", "publish", "cli"},
     "media": {"shownotes", "feed", "site", "publish", "cli"},
     "shownotes": {"media", "feed", "site", "publish", "cli"},
     "feed": {"publish", "cli", "site"},
+    "site": {"media", "feed", "publish", "cli"},
     "storage": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "publish": {"cli"},
     "rules": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},

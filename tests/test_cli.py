@@ -13,7 +13,7 @@ import pytest
 
 from audiofeed.cli import cli
 from tests.support.cli import run
-from tests.support.show import ffmpeg_audio
+from tests.support.media import make_audio
 
 
 def all_commands(group=cli, prefix=()):
@@ -52,7 +52,7 @@ def test_init_then_publish_accepts_new_show(tmp_path: Path) -> None:
 def test_new_episode_from_flags_publishes(tmp_path: Path) -> None:
     run("init", "conf", cwd=tmp_path, check=True)
     show = tmp_path / "conf"
-    ffmpeg_audio(show / "recordings" / "talk.mp3", 2.5)
+    make_audio(show / "recordings" / "talk.mp3", 2.5)
     proc = run(
         "new",
         "--title",
@@ -141,6 +141,10 @@ def test_serve_answers_head_and_range(show: Path) -> None:
         assert first.startswith("serving public at http://127.0.0.1:")
         base = first.split(" at ")[1].strip()
         assert server.stdout.readline().strip() == f"feed: {base}feed.xml"
+        assert server.stdout.readline().strip() == f"archive: {base}index.html"
+        with urllib.request.urlopen(base) as r:  # the archive's index at the root
+            assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert b'<link rel="alternate" type="application/rss+xml"' in r.read()
         with urllib.request.urlopen(base + "feed.xml") as r:
             assert r.headers["Content-Type"] == "application/rss+xml"
             feed = podcastparser.parse(base + "feed.xml", r)
