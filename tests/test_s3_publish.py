@@ -189,6 +189,7 @@ def test_changed_description_uploads_only_the_feed(published: tuple[Show, dict])
     set_description(show.root / "episodes/02-impact-bond-model.md", "A **new** description.")
     report = show.publish_json()
     assert "feed.xml" in uploads(report)
+    assert "episodes/impact-bond-model.html" in uploads(report)  # its archive page
     assert uploaded_files(report) == []  # no media, no art
     after = show.objects()
     for key, obj in before.items():
