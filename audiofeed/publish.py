@@ -8,8 +8,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import catalog as catalog_mod
@@ -17,7 +16,9 @@ from . import config as config_mod
 from . import feed, frontmatter, media, rules, shownotes, site, unchanged
 from .catalog import Catalog, Episode
 from .config import Config
-from .errors import AudiofeedError, MediaError, Problem, ValidationError
+from .deploy import Applied, NoProgress, Progress, apply, check_unknown, remote_state, verify
+from .errors import MediaError, Problem, ValidationError
+from .report import Report, error_report
 from .state import (
     MANIFEST_KEY,
     Manifest,
@@ -30,20 +31,40 @@ from .state import (
 from .storage import (
     Artifact,
     Backend,
-    Plan,
     RemoteObject,
+    RemoteSettings,
     cache_control_for,
     content_type_for,
     open_backend,
     plan,
 )
-from .storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA, STAGE_PAGE
+from .storage.plan import (
+    STAGE_ASSET,
+    STAGE_FEED,
+    STAGE_MANIFEST,
+    STAGE_MEDIA,
+    STAGE_PAGE,
+)
 from .tagging import chapter_images, media_fingerprint, media_tags
 
 log = logging.getLogger("audiofeed")
 
 #: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
 PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
+
+__all__ = [
+    "Applied",
+    "NoProgress",
+    "Options",
+    "Progress",
+    "Report",
+    "apply",
+    "check_unknown",
+    "error_report",
+    "publish",
+    "remote_state",
+    "verify",
+]
 
 FEED_KEY = "feed.xml"
 STATE_DIR = ".audiofeed"
@@ -55,38 +76,8 @@ class Options:
     prune: bool = False
     retag: bool = False
     base_url: str | None = None
-
-
-@dataclass
-class Report:
-    """What a publish did (or, with --dry-run, would do)."""
-
-    destination: str
-    feed_url: str
-    plan: Plan
-    dry_run: bool
-    episodes: int
-    archive_url: str = ""
-    assigned_guids: list[Path] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    def summary(self) -> str:
-        p = self.plan
-        if not p.changes:
-            return (
-                f"nothing changed: {len(p.of('skip'))} objects already up to date at "
-                f"{self.destination}"
-            )
-        verb = "would upload" if self.dry_run else "uploaded"
-        deleted = (
-            f", {'would delete' if self.dry_run else 'deleted'} {len(p.deletions)}"
-            if p.deletions
-            else ""
-        )
-        return (
-            f"{verb} {len(p.uploads)} objects ({p.upload_bytes:,} bytes){deleted}, "
-            f"{len(p.of('skip'))} unchanged, to {self.destination}"
-        )
+    destination: str | None = None  # --to: overrides publish.destination
+    profile: str | None = None  # --profile: overrides publish.profile
 
 
 def load_show(config_path: Path, base_url: str | None = None) -> tuple[Config, Catalog]:
@@ -119,20 +110,44 @@ def assign_guids(catalog: Catalog, *, dry_run: bool) -> tuple[Catalog, list[Path
     ]
 
 
+def settings_for(config: Config, options: Options) -> RemoteSettings:
+    """Object storage settings from [publish], with --profile on top."""
+    pub = config.publish
+    return RemoteSettings(
+        endpoint_url=pub.endpoint_url,
+        region=pub.region,
+        addressing_style=pub.addressing_style,
+        acl=pub.acl,
+        storage_class=pub.storage_class,
+        profile=options.profile or pub.profile,
+    )
+
+
 def publish(
-    config_path: Path, options: Options = Options(), backend: Backend | None = None
+    config_path: Path,
+    options: Options = Options(),
+    backend: Backend | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Build the show and bring the destination up to date; the feed goes live last."""
     config, catalog = load_show(config_path, options.base_url)
     catalog, assigned = assign_guids(catalog, dry_run=options.dry_run)
-    backend = backend or open_backend(config.publish.destination, config.root)
+    destination = options.destination or config.publish.destination
+    backend = backend or open_backend(destination, config.root, settings_for(config, options))
     log.info("reading published state from %s", backend.describe())
     manifest_bytes = backend.get(MANIFEST_KEY)
     manifest = Manifest.from_bytes(manifest_bytes)
     remote = remote_state(manifest, backend.list(), manifest_bytes)
     builder = Builder(config, catalog, manifest, remote, retag=options.retag)
     artifacts = builder.build()
-    the_plan = plan(artifacts, remote, prune=options.prune)
+    remote = check_unknown(remote, artifacts, backend, prune=options.prune)
+    wanted = {a.key for a in artifacts}
+    # what audiofeed did not publish (no manifest entry, no sha256 metadata) is never pruned
+    ours = {k: o for k, o in remote.items() if k in wanted or o.sha256 is not None}
+    foreign = len(remote) - len(ours) if options.prune else 0  # only known after HEADs
+    if foreign:
+        log.info("leaving %d object(s) audiofeed did not publish", foreign)
+    the_plan = plan(artifacts, ours, prune=options.prune)
     report = Report(
         destination=backend.describe(),
         feed_url=config.url(FEED_KEY),
@@ -142,11 +157,20 @@ def publish(
         episodes=len(catalog.episodes),
         assigned_guids=assigned,
         warnings=list(catalog.warnings),
+        foreign=foreign,
     )
     if not options.dry_run:
-        apply(the_plan, backend)
+        report.applied = apply(the_plan, backend, progress)
         builder.clean()
-        unchanged.record_publish(config, catalog, artifacts, report, prune=options.prune)
+        unchanged.record_publish(
+            config,
+            catalog,
+            artifacts,
+            report,
+            destination=options.destination,
+            profile=options.profile,
+            prune=options.prune,
+        )
     return report
 
 
@@ -207,49 +231,6 @@ def latest_copy(build_dir: Path, episode: Episode) -> Path | None:
     folder = build_dir / "audio"
     copies = [p for p in folder.glob(f"{episode.slug}-*{ext}") if pattern.match(p.name)]
     return max(copies, key=lambda p: p.stat().st_mtime_ns, default=None)
-
-
-def remote_state(
-    manifest: Manifest, listing: dict[str, RemoteObject], manifest_bytes: bytes | None = None
-) -> dict[str, RemoteObject]:
-    """What is published: the listing, with checksums from the manifest where sizes agree."""
-    state = {}
-    if manifest_bytes is not None:
-        manifest.objects.setdefault(
-            MANIFEST_KEY,
-            {"size": len(manifest_bytes), "sha256": hashlib.sha256(manifest_bytes).hexdigest()},
-        )
-    for key, obj in listing.items():
-        known = manifest.objects.get(key)
-        sha = obj.sha256 or (known["sha256"] if known and known.get("size") == obj.size else None)
-        state[key] = dataclasses.replace(obj, sha256=sha)
-    return state
-
-
-def apply(
-    the_plan: Plan, backend: Backend, progress: Callable[[int, int, str], None] | None = None
-) -> None:
-    """Upload in stage order (media … feed, manifest), then delete what --prune removes."""
-    uploads = the_plan.uploads
-    for n, action in enumerate(uploads, 1):
-        art = action.artifact
-        assert art is not None and art.path is not None, f"nothing local to upload for {art}"
-        log.info("uploading %d/%d %s (%s bytes)", n, len(uploads), art.key, f"{art.size:,}")
-        stored = backend.put(
-            art.key,
-            art.path,
-            content_type=art.content_type,
-            cache_control=art.cache_control,
-            sha256=art.sha256,
-        )
-        if stored.size != art.size:
-            raise AudiofeedError(
-                f"{art.key}: destination holds {stored.size} bytes, "
-                f"expected {art.size}; nothing after it was published"
-            )
-    for action in the_plan.deletions:
-        log.info("deleting %s", action.key)
-        backend.delete(action.key)
 
 
 class Builder:

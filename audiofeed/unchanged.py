@@ -179,8 +179,7 @@ def record_publish(
     root = config.root.resolve()
     external = sorted({str(p.resolve()) for p in used if not p.resolve().is_relative_to(root)})
     skips = tuple(Action("skip", a.key, a.size, a) for a in artifacts)
-    noop = dataclasses.replace(report, plan=Plan(skips), dry_run=False)
-    lines = [noop.summary(), f"feed: {noop.feed_url}", f"archive: {noop.archive_url}"]
+    lines = dataclasses.replace(report, plan=Plan(skips), dry_run=False, applied=None).lines()
     remember(
         config.root, target, manifest=manifest.path.read_bytes(), external=external, lines=lines
     )
@@ -246,6 +245,7 @@ def check(
     base_url: str | None = None,
     profile: str | None = None,
     prune: bool = False,
+    **_other_options: Any,
 ) -> list[str] | None:
     """``nothing_changed`` for ``audiofeed publish``, from the config file (cheap: no SDK,
     no feed, no media libraries are imported)."""
@@ -259,6 +259,14 @@ def check(
         config, destination=destination, base_url=base_url, profile=profile, prune=prune
     )
     return nothing_changed(config.root, target)
+
+
+def quick_lines(config_path: Path, as_json: bool, options: dict[str, Any]) -> list[str] | None:
+    """``check`` for the CLI's ``publish`` options: never for --dry-run (it shows the real
+    plan), --retag or --json (they want the full run)."""
+    if as_json or options.get("dry_run") or options.get("retag"):
+        return None
+    return check(config_path, **options)
 
 
 # -- asking the destination ----------------------------------------------------------------

@@ -12,7 +12,8 @@ import feedparser
 import podcastparser
 
 from tests.support.cli import run
-from tests.support.show import ffprobe_duration, tree_snapshot
+from tests.support.media import probe_duration
+from tests.support.show import tree_snapshot
 
 
 def episode_meta(show: Path) -> dict[str, dict]:
@@ -49,7 +50,7 @@ def test_demo_feed_parses_with_six_real_enclosures(show: Path) -> None:
         assert path.is_file()
         assert enc["file_size"] == path.stat().st_size
         assert enc["mime_type"] == {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a"}[path.suffix]
-        assert abs(ep["total_time"] - ffprobe_duration(path)) <= 0.5
+        assert abs(ep["total_time"] - probe_duration(path)) <= 0.5
     # feedparser reads the same feed: guids not rewritten, dates with zone
     d = feedparser.parse(str(show / "public" / "feed.xml"))
     assert d.bozo == 0, d.get("bozo_exception")
