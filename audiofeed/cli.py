@@ -312,7 +312,7 @@ def check(ctx: click.Context, strict: bool, remote: bool, base_url: str | None) 
 def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
     """Tag copies of the recordings, build the feed, publish what changed (feed last).
     s3:// credentials: the AWS standard chain only (environment, profile, role)."""
-    from .unchanged import quick_lines  # light: no build, no SDK
+    from .unchanged import quick_lines  # light: decides a no-op publish without the build
 
     if (lines := quick_lines(_config_path(ctx), as_json, options)) is not None:
         return click.echo("\n".join(lines))  # inputs and published manifest as recorded
@@ -321,8 +321,7 @@ def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
     from .publish import publish as run
 
     global _live
-    dry_run = options["dry_run"]
-    _live = LiveProgress(sys.stderr) if sys.stderr.isatty() and not dry_run else None
+    _live = LiveProgress(sys.stderr) if sys.stderr.isatty() and not options["dry_run"] else None
     try:
         report = run(_config_path(ctx), Options(**options), progress=_live)
     except AudiofeedError as exc:
@@ -333,7 +332,7 @@ def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
         _live = None
     for w in report.warnings:
         click.echo(render_problem(w), err=True)
-    verb = "would assign" if dry_run else "assigned"
+    verb = "would assign" if options["dry_run"] else "assigned"
     for path in report.assigned_guids:
         click.echo(f"{verb} a new guid in {_rel(path)}", err=True)
     for line in report.lines():

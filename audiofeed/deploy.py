@@ -23,7 +23,7 @@ from .storage.plan import STAGE_FEED
 
 log = logging.getLogger("audiofeed")
 
-WORKERS = 4  # objects uploaded at once within a stage (each multipart upload is parallel too)
+WORKERS = 16  # objects uploaded at once within a stage
 
 
 class Progress(Protocol):
@@ -192,7 +192,7 @@ def _upload(backend: Backend, action: Action, progress: Progress, stop: threadin
     if stop.is_set():
         raise TransferCancelled(art.key)
     log.debug("uploading %s (%s bytes)", art.key, f"{art.size:,}")
-    backend.put(
+    stored = backend.put(
         art.key,
         art.path,
         content_type=art.content_type,
@@ -200,5 +200,5 @@ def _upload(backend: Backend, action: Action, progress: Progress, stop: threadin
         sha256=art.sha256,
         progress=advance,
     )
-    verify(art, backend.head(art.key))
+    verify(art, stored if stored is not None else backend.head(art.key))
     return action

@@ -21,9 +21,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
-
-from .storage import sigv4
 
 RECORD = Path(".audiofeed") / "published.json"
 MANIFEST_KEY = ".audiofeed/manifest.json"
@@ -293,44 +290,24 @@ def _local_manifest_sha256(folder: Path) -> str | None:
 
 
 def _s3_manifest_sha256(target: Target) -> str | None:
-    """``x-amz-meta-sha256`` of the published manifest by one SigV4-signed HEAD, with
-    credentials from the environment only (profiles, SSO and roles: boto3's business)."""
-    access = os.environ.get("AWS_ACCESS_KEY_ID")
-    secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if target.profile or os.environ.get("AWS_PROFILE") or not access or not secret:
-        return None
-    region = target.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    endpoint = (
-        target.endpoint_url
-        or os.environ.get("AWS_ENDPOINT_URL_S3")
-        or os.environ.get("AWS_ENDPOINT_URL")
-    )
+    """``x-amz-meta-sha256`` of the published manifest by one SigV4-signed HEAD, where the
+    environment says everything (static keys, an endpoint or a region): else not sure."""
+    from .storage import sigv4
+
+    creds = sigv4.env_credentials(target.profile)
     rest = target.destination[len("s3://") :]
     bucket, _, prefix = rest.partition("/")
     prefix = "/".join(p for p in prefix.split("/") if p)
+    where = sigv4.bucket_location(
+        bucket, target.endpoint_url, target.region, target.addressing_style
+    )
+    if creds is None or where is None:
+        return None
+    root, region = where
     key = f"{prefix}/{MANIFEST_KEY}" if prefix else MANIFEST_KEY
-    if endpoint:
-        parts = urlsplit(endpoint)
-        if parts.username or parts.password or parts.path not in ("", "/"):
-            return None
-        scheme, host = parts.scheme, parts.netloc
-        region = region or "us-east-1"
-        virtual = target.addressing_style == "virtual"
-    else:
-        if not region:
-            return None
-        scheme, host = "https", f"s3.{region}.amazonaws.com"
-        virtual = target.addressing_style != "path" and "." not in bucket
-    if virtual:
-        host, path = f"{bucket}.{host}", "/" + sigv4.quote_key(key)
-    else:
-        path = f"/{quote(bucket, safe='')}/" + sigv4.quote_key(key)
-    creds = sigv4.Credentials(access, secret, os.environ.get("AWS_SESSION_TOKEN"))
     session = sigv4.Session(timeout=TIMEOUT)
     try:
-        status, found = session.head(sigv4.Location(scheme, host, path), region, creds)
+        status, found = session.head(sigv4.object_location(root, key), region, creds)
     finally:
         session.close()
-    if status != 200:
-        return None
-    return found.get("x-amz-meta-sha256")
+    return found.get("x-amz-meta-sha256") if status == 200 else None

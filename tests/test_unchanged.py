@@ -7,10 +7,19 @@ input, to the published manifest or to a published file means the full publish r
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from audiofeed.errors import StorageError
+from audiofeed.storage.base import RemoteSettings
+from audiofeed.storage.s3 import S3Backend
+from tests.s3_show import Show, make_show, new_bucket, s3_env
 from tests.support.cli import run
 
 HEAVY = ("feedgen", "mutagen", "lxml", "jinja2", "markdown_it", "boto3")
@@ -79,3 +88,88 @@ def test_other_options_are_their_own_record(show: Path) -> None:
     assert "feed: https://cdn.example.org/soc22/feed.xml" in proc.stdout
     proc = run("publish", "--dry-run", cwd=show, check=True)
     assert "total: " in proc.stdout  # a dry run always shows the real plan
+
+
+# -- S3 ------------------------------------------------------------------------------------
+
+
+def s3_subprocess_env(server) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({k: v for k, v in s3_env(server).items() if v is not None})
+    return env
+
+
+def publish_s3_importing(show: Show) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "audiofeed", "-c", str(show.config), "publish"],
+        cwd=show.root,
+        env=s3_subprocess_env(show.server),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    modules = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    return proc, modules
+
+
+def test_s3_no_op_takes_one_head_and_no_sdk(tmp_path: Path, seaweedfs) -> None:  # type: ignore[no-untyped-def]
+    show = make_show(tmp_path, seaweedfs, new_bucket(seaweedfs), prefix="noop")
+    assert show.run("publish").exit_code == 0
+    proc, modules = publish_s3_importing(show)
+    assert proc.stdout.startswith("nothing changed: ")
+    assert f"at s3://{show.bucket}/noop ({seaweedfs.endpoint})" in proc.stdout.splitlines()[0]
+    assert not modules & {*HEAVY, "botocore"}, modules & {*HEAVY, "botocore"}
+
+
+def test_s3_manifest_changed_remotely_runs_the_full_publish(tmp_path: Path, seaweedfs) -> None:  # type: ignore[no-untyped-def]
+    show = make_show(tmp_path, seaweedfs, new_bucket(seaweedfs), prefix="moved")
+    assert show.run("publish").exit_code == 0
+    # someone else published from another machine: another manifest is live
+    client = seaweedfs.client()
+    body = show.get(".audiofeed/manifest.json").replace(b'"version"', b'"version" ', 1)
+    client.put_object(
+        Bucket=show.bucket,
+        Key=show.key(".audiofeed/manifest.json"),
+        Body=body,
+        Metadata={"sha256": hashlib.sha256(body).hexdigest()},
+    )
+    proc, _ = publish_s3_importing(show)
+    assert "reading published state from" in proc.stderr  # the full publish ran
+    assert proc.stdout.startswith("uploaded 1 objects")  # our manifest again
+
+
+def test_direct_upload_is_checked_by_the_server(
+    tmp_path: Path,
+    seaweedfs,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sha256 computed while building is the upload's checksum: bytes that do not match
+    it are refused by the destination, never stored."""
+    bucket = new_bucket(seaweedfs)
+    for key, value in s3_env(seaweedfs).items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
+    backend = S3Backend(
+        f"s3://{bucket}/direct",
+        RemoteSettings(endpoint_url=seaweedfs.endpoint, region="us-east-1"),
+    )
+    path = tmp_path / "a.mp3"
+    path.write_bytes(b"\xff\xfb" + os.urandom(50_000))
+    right = hashlib.sha256(path.read_bytes()).hexdigest()
+    stored = backend.put("a.mp3", path, content_type="audio/mpeg", cache_control="x", sha256=right)
+    assert stored is not None and stored.sha256 == right  # verified in transit: no HEAD needed
+    head = seaweedfs.client().head_object(Bucket=bucket, Key="direct/a.mp3", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == base64.b64encode(bytes.fromhex(right)).decode()
+    wrong = hashlib.sha256(b"something else").hexdigest()
+    with pytest.raises(StorageError, match="changed while publishing"):
+        backend.put("b.mp3", path, content_type="audio/mpeg", cache_control="x", sha256=wrong)
+    assert "direct/b.mp3" not in {
+        o["Key"] for o in seaweedfs.client().list_objects_v2(Bucket=bucket).get("Contents", [])
+    }

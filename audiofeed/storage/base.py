@@ -70,9 +70,11 @@ class Backend(Protocol):
         cache_control: str,
         sha256: str,
         progress: BytesCallback | None = None,
-    ) -> None:
+    ) -> RemoteObject | None:
         """Store ``source`` under ``key`` atomically (readers see the old object or the new
-        one, never part of one), streaming it; report bytes sent through ``progress``."""
+        one, never part of one), streaming it; report bytes sent through ``progress``.
+        Returns what is stored when the transfer itself verified it (the destination
+        checked the sha256), else None: the caller asks with ``head``."""
         ...
 
     def delete(self, key: str) -> None:

@@ -73,7 +73,7 @@ class LocalBackend:
         cache_control: str,
         sha256: str,
         progress: BytesCallback | None = None,
-    ) -> None:
+    ) -> RemoteObject | None:
         dest = self._path(key)
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +93,7 @@ class LocalBackend:
                     os.unlink(tmp)
         except OSError as exc:
             raise StorageError(f"cannot write {key}: {exc.strerror}", path=self.root) from exc
+        return None
 
     def delete(self, key: str) -> None:
         path = self._path(key)

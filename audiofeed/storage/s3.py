@@ -8,6 +8,8 @@ logs or formats them.
 
 from __future__ import annotations
 
+import base64
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -15,8 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from xml.etree import ElementTree
 
 from ..errors import StorageError
+from . import sigv4
 from .base import BytesCallback, RemoteObject, RemoteSettings, TransferCancelled
 
 #: S3 bucket names (and the looser names other servers accept: dots, upper case for B2 …).
@@ -25,6 +29,10 @@ SHA256_META = "sha256"  # stored as x-amz-meta-sha256
 MB = 1024 * 1024
 PART_SIZE = 8 * MB  # multipart threshold and part size: memory stays ~ PART_SIZE x CONCURRENCY
 CONCURRENCY = 4  # parts in flight per file
+FAST_MAX = 5 * 1024 * MB  # the largest single PUT S3 accepts
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+PROBE_KEY = "audiofeed-probe"  # only used to learn the bucket's URL (never requested)
+log = logging.getLogger("audiofeed")
 #: Optional upload cap in bytes per second (conference Wi-Fi, shared uplinks); env only.
 BANDWIDTH_ENV = "AUDIOFEED_S3_MAX_BANDWIDTH"
 
@@ -63,58 +71,153 @@ def parse_url(url: str) -> tuple[str, str]:
 
 
 class S3Backend:
-    """Publishes into ``bucket`` under ``prefix`` through boto3's transfer manager."""
+    """Publishes into ``bucket`` under ``prefix``: direct signed requests where the
+    environment says everything (``storage.sigv4``), boto3 for the rest."""
 
     def __init__(self, url: str, settings: RemoteSettings | None = None):
         self.bucket, self.prefix = parse_url(url)
         self.settings = settings = settings or RemoteSettings()
-        with self._errors("connect"):
-            import boto3
-            from boto3.s3.transfer import TransferConfig
-            from botocore.config import Config
-
-            session = boto3.session.Session(profile_name=settings.profile)
-            retries: dict[str, Any] = {}
-            if not os.environ.get("AWS_RETRY_MODE") and not os.environ.get("AWS_MAX_ATTEMPTS"):
-                # backoff with jitter for throttling (503 SlowDown) and 5xx; env vars win
-                retries = {"mode": "standard", "max_attempts": 6}
-            base = Config(
-                s3={"addressing_style": settings.addressing_style or "auto"},
-                connect_timeout=10,
-                read_timeout=60,
-                max_pool_connections=32,
-                user_agent_extra="audiofeed",
+        bandwidth = os.environ.get(BANDWIDTH_ENV, "").strip()
+        if bandwidth and not bandwidth.isdigit():
+            raise StorageError(
+                f"{bandwidth!r} is not a number of bytes per second (e.g. 5000000)",
+                field=BANDWIDTH_ENV,
             )
+        self.bandwidth = int(bandwidth) if bandwidth else None
+        self._sdk: dict[str, Any] | None = None
+        self._http = sigv4.Session()
+        #: (bucket root, signing region, credentials) for direct requests; () = SDK only
+        self._direct_state: tuple[sigv4.Location, str, sigv4.Credentials] | tuple[()] | None
+        self._direct_state = None
+        where = sigv4.bucket_location(
+            self.bucket, settings.endpoint_url, settings.region, settings.addressing_style
+        )
+        self.endpoint = (
+            _public(f"{where[0].scheme}://{where[0].host.removeprefix(self.bucket + '.')}")
+            if where
+            else None
+        )
+        if self.endpoint is None:
+            self.endpoint = _public(self.client.meta.endpoint_url)
 
-            def client(config: Any) -> Any:
-                return session.client(
-                    "s3",
-                    endpoint_url=settings.endpoint_url,  # None: AWS_ENDPOINT_URL(_S3) or AWS
-                    region_name=settings.region,  # None: AWS_REGION / the profile's region
-                    config=config,
+    # -- the SDK, imported only when needed (a few hundred ms) ----------------------------
+    def _boto(self) -> dict[str, Any]:
+        if self._sdk is None:
+            settings = self.settings
+            with self._errors("connect"):
+                import boto3
+                from boto3.s3.transfer import TransferConfig
+                from botocore.config import Config
+
+                session = boto3.session.Session(profile_name=settings.profile)
+                retries: dict[str, Any] = {}
+                if not os.environ.get("AWS_RETRY_MODE") and not os.environ.get("AWS_MAX_ATTEMPTS"):
+                    # backoff with jitter for throttling (503 SlowDown) and 5xx; env vars win
+                    retries = {"mode": "standard", "max_attempts": 6}
+                base = Config(
+                    s3={"addressing_style": settings.addressing_style or "auto"},
+                    connect_timeout=10,
+                    read_timeout=60,
+                    max_pool_connections=32,
+                    user_agent_extra="audiofeed",
                 )
 
-            self.client = client(base.merge(Config(retries=retries)) if retries else base)
-            # the first request (reading the manifest) fails fast on a wrong endpoint
-            self.quick = client(
-                base.merge(
-                    Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5)
-                )
+                def client(config: Any) -> Any:
+                    return session.client(
+                        "s3",
+                        endpoint_url=settings.endpoint_url,  # None: AWS_ENDPOINT_URL(_S3)
+                        region_name=settings.region,  # None: AWS_REGION / the profile's
+                        config=config,
+                    )
+
+                self._sdk = {
+                    "session": session,
+                    "client": client(base.merge(Config(retries=retries)) if retries else base),
+                    # the first request (reading the manifest) fails fast on a wrong endpoint
+                    "quick": client(
+                        base.merge(
+                            Config(
+                                retries={"mode": "standard", "max_attempts": 2},
+                                connect_timeout=5,
+                            )
+                        )
+                    ),
+                    "transfer": TransferConfig(
+                        multipart_threshold=PART_SIZE,
+                        multipart_chunksize=PART_SIZE,
+                        max_concurrency=CONCURRENCY,
+                        use_threads=True,
+                        max_bandwidth=self.bandwidth,
+                    ),
+                }
+        return self._sdk
+
+    @property
+    def client(self) -> Any:
+        return self._boto()["client"]
+
+    @property
+    def quick(self) -> Any:
+        return self._boto()["quick"]
+
+    @property
+    def transfer(self) -> Any:
+        return self._boto()["transfer"]
+
+    # -- direct requests (storage.sigv4): no SDK import, no per-request SDK overhead -------
+    def _direct(self) -> tuple[sigv4.Location, str, sigv4.Credentials] | None:
+        """Where and as whom to send direct requests; None: the SDK does everything.
+
+        From the environment when it says everything (static keys, an endpoint or region);
+        else from the SDK's own resolution (profiles, SSO, roles; boto3 is loaded then)."""
+        if self._direct_state is None:
+            self._direct_state = ()
+            if os.environ.get("AUDIOFEED_S3_SDK_ONLY"):
+                return None
+            settings = self.settings
+            creds = sigv4.env_credentials(settings.profile)
+            where = sigv4.bucket_location(
+                self.bucket, settings.endpoint_url, settings.region, settings.addressing_style
             )
-            bandwidth = os.environ.get(BANDWIDTH_ENV, "").strip()
-            if bandwidth and not bandwidth.isdigit():
-                raise StorageError(
-                    f"{bandwidth!r} is not a number of bytes per second (e.g. 5000000)",
-                    field=BANDWIDTH_ENV,
+            if creds and where:
+                self._direct_state = (where[0], where[1], creds)
+            else:
+                with self._errors("connect"):
+                    found = self._boto()["session"].get_credentials()
+                if found is None:
+                    return None
+                frozen = found.get_frozen_credentials()
+                creds = sigv4.Credentials(
+                    frozen.access_key, frozen.secret_key, frozen.token or None
                 )
-            self.transfer = TransferConfig(
-                multipart_threshold=PART_SIZE,
-                multipart_chunksize=PART_SIZE,
-                max_concurrency=CONCURRENCY,
-                use_threads=True,
-                max_bandwidth=int(bandwidth) if bandwidth else None,
+                url = self.client.generate_presigned_url(
+                    "put_object", Params={"Bucket": self.bucket, "Key": PROBE_KEY}
+                )
+                loc = sigv4.Location.from_url(url.split("?", 1)[0])
+                if not loc.path.endswith("/" + PROBE_KEY):
+                    return None
+                root = sigv4.Location(loc.scheme, loc.host, loc.path[: -len(PROBE_KEY)])
+                region = self.client.meta.region_name or "us-east-1"
+                self._direct_state = (root, region, creds)
+        return self._direct_state or None
+
+    def _request(
+        self, method: str, key: str | None, query: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """A direct bodiless request for an object (or the bucket, ``key`` None); None when
+        direct requests are off or the connection failed (the caller uses the SDK)."""
+        direct = self._direct()
+        if direct is None:
+            return None
+        root, region, creds = direct
+        loc = sigv4.object_location(root, key) if key is not None else root
+        try:
+            return self._http.request(
+                method, loc, region, creds, query=sigv4.canonical_query(query or {})
             )
-        self.endpoint = _public(self.client.meta.endpoint_url)
+        except OSError as exc:
+            log.debug("direct %s failed (%s); using the SDK", method, exc)
+            return None
 
     # -- naming --------------------------------------------------------------------------
     def describe(self) -> str:
@@ -191,6 +294,9 @@ class S3Backend:
 
     # -- reading -------------------------------------------------------------------------
     def list(self) -> dict[str, RemoteObject]:
+        direct = self._list_direct()
+        if direct is not None:
+            return direct
         result: dict[str, RemoteObject] = {}
         with self._errors("list"):
             paginator = self.client.get_paginator("list_objects_v2")
@@ -206,7 +312,43 @@ class S3Backend:
                     result[key] = RemoteObject(key=key, size=int(item["Size"]))
         return result
 
+    def _list_direct(self) -> dict[str, RemoteObject] | None:
+        result: dict[str, RemoteObject] = {}
+        query = {"list-type": "2"}
+        if self.prefix:
+            query["prefix"] = self.prefix + "/"
+        while True:
+            answer = self._request("GET", None, query)
+            if answer is None or answer[0] != 200:
+                return None
+            try:
+                root = ElementTree.fromstring(answer[2])
+            except ElementTree.ParseError:
+                return None
+            ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+            for item in root.iter(f"{ns}Contents"):
+                full = item.findtext(f"{ns}Key") or ""
+                if not full or full.endswith("/"):
+                    continue  # "folder" markers some tools create
+                key = self._rel(full)
+                result[key] = RemoteObject(key=key, size=int(item.findtext(f"{ns}Size") or 0))
+            token = root.findtext(f"{ns}NextContinuationToken")
+            if root.findtext(f"{ns}IsTruncated") != "true" or not token:
+                return result
+            query["continuation-token"] = token
+
     def head(self, key: str) -> RemoteObject | None:
+        answer = self._request("HEAD", self._key(key))
+        if answer is not None and answer[0] in (200, 404):
+            if answer[0] == 404:
+                return None
+            h = answer[1]
+            return RemoteObject(
+                key=key,
+                size=int(h.get("content-length", 0)),
+                sha256=h.get(f"x-amz-meta-{SHA256_META}"),
+                content_type=h.get("content-type"),
+            )
         from botocore.exceptions import ClientError
 
         with self._errors("check", key):
@@ -225,6 +367,12 @@ class S3Backend:
         )
 
     def get(self, key: str) -> bytes | None:
+        answer = self._request("GET", self._key(key))
+        if answer is not None:
+            if answer[0] == 200:
+                return answer[2]
+            if answer[0] == 404 and _error_code(answer[2]) == "NoSuchKey":
+                return None
         from botocore.exceptions import ClientError
 
         with self._errors("read", key):
@@ -246,10 +394,18 @@ class S3Backend:
         cache_control: str,
         sha256: str,
         progress: BytesCallback | None = None,
-    ) -> None:
-        """Stream ``source`` up (multipart above PART_SIZE, parts in parallel); the object
-        appears only when complete. Integrity: the SDK's per-request checksums (CRC32 or
-        Content-MD5, where the server supports them) plus our sha256 metadata."""
+    ) -> RemoteObject | None:
+        """Stream ``source`` up; the object appears only when complete.
+
+        Fast path (``_put_signed``): one PUT whose signed payload hash and
+        ``x-amz-checksum-sha256`` are the sha256 audiofeed computed while building, so the
+        file is never hashed again and the destination itself verifies every byte. Where
+        that is not possible (no static credentials, a bandwidth cap, a server that refuses
+        it) boto3's transfer manager: multipart above PART_SIZE, parts in parallel, the
+        SDK's per-request checksums plus our sha256 metadata (then checked by HEAD)."""
+        stored = self._put_signed(key, source, content_type, cache_control, sha256, progress)
+        if stored is not None:
+            return stored
         extra: dict[str, Any] = {
             "ContentType": content_type,
             "CacheControl": cache_control,
@@ -274,6 +430,56 @@ class S3Backend:
                 future.result()  # a cancelled upload raises here; its parts are aborted
             finally:
                 manager.shutdown()
+        return None
+
+    def _put_signed(
+        self,
+        key: str,
+        source: Path,
+        content_type: str,
+        cache_control: str,
+        sha256: str,
+        progress: BytesCallback | None,
+    ) -> RemoteObject | None:
+        """The fast path of ``put``; None: use the SDK instead (nothing was stored)."""
+        if self.bandwidth:
+            return None
+        size = source.stat().st_size
+        if size > FAST_MAX or not SHA256_RE.fullmatch(sha256):
+            return None
+        direct = self._direct()
+        if direct is None:
+            return None
+        root, region, creds = direct
+        headers = {
+            "content-type": content_type,
+            "cache-control": cache_control,
+            f"x-amz-meta-{SHA256_META}": sha256,
+            "x-amz-checksum-sha256": base64.b64encode(bytes.fromhex(sha256)).decode(),
+        }
+        if self.settings.acl:
+            headers["x-amz-acl"] = self.settings.acl
+        if self.settings.storage_class:
+            headers["x-amz-storage-class"] = self.settings.storage_class
+        loc = sigv4.object_location(root, self._key(key))
+        try:
+            status, _, body = self._http.put_file(
+                loc, region, creds, source, sha256, headers, progress
+            )
+        except OSError as exc:
+            log.debug("signed PUT of %s failed (%s); using the SDK", key, exc)
+            return None
+        if status == 200:
+            return RemoteObject(key=key, size=size, sha256=sha256, content_type=content_type)
+        code = _error_code(body)
+        if code in ("BadDigest", "XAmzContentSHA256Mismatch"):
+            raise StorageError(
+                f"upload {key}: the file changed while publishing (sha256 differs); "
+                "run publish again"
+            )
+        log.debug("signed PUT of %s answered %s %s; using the SDK", key, status, code)
+        self._direct_state = ()  # this server wants the SDK's way
+        return None
 
     def delete(self, key: str) -> None:
         with self._errors("delete", key):
@@ -294,6 +500,12 @@ def _subscriber(callback: BytesCallback) -> Any:
                 future.cancel()
 
     return Progress()
+
+
+def _error_code(body: bytes) -> str:
+    """<Code> of an S3 error document, or ''."""
+    start, end = body.find(b"<Code>"), body.find(b"</Code>")
+    return body[start + 6 : end].decode(errors="replace") if 0 <= start < end else ""
 
 
 def _one_line(text: str) -> str:

@@ -21,7 +21,9 @@ import datetime as dt
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import os
+import re
 import ssl
 import threading
 from dataclasses import dataclass
@@ -64,6 +66,13 @@ def quote_key(key: str) -> str:
     return quote(key, safe="/~")
 
 
+def canonical_query(params: dict[str, str]) -> str:
+    """A query string in SigV4's canonical form (sorted, RFC 3986 encoded)."""
+    return "&".join(
+        f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(params.items())
+    )
+
+
 def sign(
     method: str,
     loc: Location,
@@ -72,6 +81,7 @@ def sign(
     payload_sha256: str,
     headers: dict[str, str] | None = None,
     *,
+    query: str = "",
     now: dt.datetime | None = None,
 ) -> dict[str, str]:
     """The request's headers with AWS Signature Version 4 added (service ``s3``)."""
@@ -88,7 +98,7 @@ def sign(
         [
             method,
             loc.path,
-            "",
+            query,
             "".join(f"{n}:{' '.join(out[n].split())}\n" for n in names),
             ";".join(names),
             payload_sha256,
@@ -144,19 +154,37 @@ class Session:
         for conn in self._local.__dict__.get("conns", {}).values():
             conn.close()
 
-    def head(self, loc: Location, region: str, creds: Credentials) -> tuple[int, dict[str, str]]:
-        headers = sign("HEAD", loc, region, creds, EMPTY_SHA256)
+    def request(
+        self,
+        method: str,
+        loc: Location,
+        region: str,
+        creds: Credentials,
+        *,
+        query: str = "",
+    ) -> tuple[int, dict[str, str], bytes]:
+        """A bodiless request (GET, HEAD, DELETE): status, headers (lower case), body."""
+        headers = sign(method, loc, region, creds, EMPTY_SHA256, query=query)
+        target = f"{loc.path}?{query}" if query else loc.path
         for attempt in (0, 1):  # a kept-alive connection the server closed: once more
             conn = self._conn(loc, fresh=attempt > 0)
             try:
-                conn.request("HEAD", loc.path, headers=_wire(headers))
+                conn.request(method, target, headers=_wire(headers))
                 resp = conn.getresponse()
-                resp.read()
-                return resp.status, {k.lower(): v for k, v in resp.getheaders()}
+                body = resp.read()
+                return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()
                 if attempt:
                     raise
+            except BaseException:
+                conn.close()
+                raise
         raise AssertionError("unreachable")
+
+    def head(self, loc: Location, region: str, creds: Credentials) -> tuple[int, dict[str, str]]:
+        status, headers, _ = self.request("HEAD", loc, region, creds)
+        return status, headers
 
     def put_file(
         self,
@@ -184,8 +212,12 @@ class Session:
                 body = resp.read()
                 return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()
                 if attempt:
                     raise
+            except BaseException:
+                conn.close()  # mid-body: this connection cannot be reused
+                raise
         raise AssertionError("unreachable")
 
 
@@ -212,3 +244,71 @@ def _send_body(conn: http.client.HTTPConnection, f, size: int, progress) -> None
         sent += n
         if progress is not None:
             progress(n)
+
+
+def env_credentials(profile: str | None) -> Credentials | None:
+    """Static credentials from the environment, unless a profile is asked for (then only
+    boto3 knows: shared files, SSO, ``credential_process``)."""
+    if profile or os.environ.get("AWS_PROFILE"):
+        return None
+    access = os.environ.get("AWS_ACCESS_KEY_ID")
+    secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not access or not secret:
+        return None
+    return Credentials(access, secret, os.environ.get("AWS_SESSION_TOKEN") or None)
+
+
+def _dns_bucket(bucket: str) -> bool:
+    return bool(re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", bucket))
+
+
+def _ip_host(host: str) -> bool:
+    name = (
+        host.rsplit(":", 1)[0].strip("[]") if not host.startswith("[") else host[1:].split("]")[0]
+    )
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
+def bucket_location(
+    bucket: str,
+    endpoint_url: str | None,
+    region: str | None,
+    addressing_style: str | None,
+) -> tuple[Location, str] | None:
+    """The bucket's root URL (path ending in '/') and the signing region, as boto3 would
+    address them, from the settings and the environment alone; None when that takes
+    boto3's own resolution (no region for AWS, a named custom host in 'auto' style)."""
+    endpoint = (
+        endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    )
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    style = addressing_style or "auto"
+    if endpoint:
+        parts = urlsplit(endpoint)
+        if parts.username or parts.password or parts.path not in ("", "/"):
+            return None
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return None
+        scheme, host = parts.scheme, parts.netloc
+        if style == "auto":
+            if not _ip_host(host):
+                return None
+            style = "path"
+        region = region or "us-east-1"
+    else:
+        if not region:
+            return None
+        scheme, host = "https", f"s3.{region}.amazonaws.com"
+        if style == "auto":
+            style = "virtual" if _dns_bucket(bucket) else "path"
+    if style == "virtual":
+        return Location(scheme, f"{bucket}.{host}", "/"), region
+    return Location(scheme, host, f"/{quote(bucket, safe='')}/"), region
+
+
+def object_location(root: Location, key: str) -> Location:
+    return Location(root.scheme, root.host, root.path + quote_key(key))
