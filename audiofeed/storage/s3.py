@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-from xml.etree import ElementTree
 
 from ..errors import StorageError
 from . import sigv4
@@ -92,13 +91,10 @@ class S3Backend:
         where = sigv4.bucket_location(
             self.bucket, settings.endpoint_url, settings.region, settings.addressing_style
         )
-        self.endpoint = (
-            _public(f"{where[0].scheme}://{where[0].host.removeprefix(self.bucket + '.')}")
-            if where
-            else None
+        url = (
+            f"{where[0].scheme}://{where[0].host.removeprefix(self.bucket + '.')}" if where else ""
         )
-        if self.endpoint is None:
-            self.endpoint = _public(self.client.meta.endpoint_url)
+        self.endpoint = _public(url or self.client.meta.endpoint_url)
 
     # -- the SDK, imported only when needed (a few hundred ms) ----------------------------
     def _boto(self) -> dict[str, Any]:
@@ -159,10 +155,6 @@ class S3Backend:
     @property
     def quick(self) -> Any:
         return self._boto()["quick"]
-
-    @property
-    def transfer(self) -> Any:
-        return self._boto()["transfer"]
 
     # -- direct requests (storage.sigv4): no SDK import, no per-request SDK overhead -------
     def _direct(self) -> tuple[sigv4.Location, str, sigv4.Credentials] | None:
@@ -314,28 +306,18 @@ class S3Backend:
 
     def _list_direct(self) -> dict[str, RemoteObject] | None:
         result: dict[str, RemoteObject] = {}
-        query = {"list-type": "2"}
-        if self.prefix:
-            query["prefix"] = self.prefix + "/"
+        query = {"list-type": "2", **({"prefix": self.prefix + "/"} if self.prefix else {})}
         while True:
             answer = self._request("GET", None, query)
-            if answer is None or answer[0] != 200:
+            page = sigv4.parse_listing(answer[2]) if answer and answer[0] == 200 else None
+            if page is None:
                 return None
-            try:
-                root = ElementTree.fromstring(answer[2])
-            except ElementTree.ParseError:
-                return None
-            ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-            for item in root.iter(f"{ns}Contents"):
-                full = item.findtext(f"{ns}Key") or ""
-                if not full or full.endswith("/"):
-                    continue  # "folder" markers some tools create
-                key = self._rel(full)
-                result[key] = RemoteObject(key=key, size=int(item.findtext(f"{ns}Size") or 0))
-            token = root.findtext(f"{ns}NextContinuationToken")
-            if root.findtext(f"{ns}IsTruncated") != "true" or not token:
+            for full, size in page[0]:
+                if not full.endswith("/"):  # "folder" markers some tools create
+                    result[self._rel(full)] = RemoteObject(key=self._rel(full), size=size)
+            if page[1] is None:
                 return result
-            query["continuation-token"] = token
+            query["continuation-token"] = page[1]
 
     def head(self, key: str) -> RemoteObject | None:
         answer = self._request("HEAD", self._key(key))
@@ -371,7 +353,7 @@ class S3Backend:
         if answer is not None:
             if answer[0] == 200:
                 return answer[2]
-            if answer[0] == 404 and _error_code(answer[2]) == "NoSuchKey":
+            if answer[0] == 404 and sigv4.error_code(answer[2]) == "NoSuchKey":
                 return None
         from botocore.exceptions import ClientError
 
@@ -418,7 +400,7 @@ class S3Backend:
         with self._errors("upload", key):
             from boto3.s3.transfer import create_transfer_manager
 
-            manager = create_transfer_manager(self.client, self.transfer)
+            manager = create_transfer_manager(self.client, self._boto()["transfer"])
             try:
                 future = manager.upload(
                     str(source),
@@ -456,11 +438,10 @@ class S3Backend:
             "cache-control": cache_control,
             f"x-amz-meta-{SHA256_META}": sha256,
             "x-amz-checksum-sha256": base64.b64encode(bytes.fromhex(sha256)).decode(),
+            "x-amz-acl": self.settings.acl or "",
+            "x-amz-storage-class": self.settings.storage_class or "",
         }
-        if self.settings.acl:
-            headers["x-amz-acl"] = self.settings.acl
-        if self.settings.storage_class:
-            headers["x-amz-storage-class"] = self.settings.storage_class
+        headers = {k: v for k, v in headers.items() if v}
         loc = sigv4.object_location(root, self._key(key))
         try:
             status, _, body = self._http.put_file(
@@ -471,7 +452,7 @@ class S3Backend:
             return None
         if status == 200:
             return RemoteObject(key=key, size=size, sha256=sha256, content_type=content_type)
-        code = _error_code(body)
+        code = sigv4.error_code(body)
         if code in ("BadDigest", "XAmzContentSHA256Mismatch"):
             raise StorageError(
                 f"upload {key}: the file changed while publishing (sha256 differs); "
@@ -500,12 +481,6 @@ def _subscriber(callback: BytesCallback) -> Any:
                 future.cancel()
 
     return Progress()
-
-
-def _error_code(body: bytes) -> str:
-    """<Code> of an S3 error document, or ''."""
-    start, end = body.find(b"<Code>"), body.find(b"</Code>")
-    return body[start + 6 : end].decode(errors="replace") if 0 <= start < end else ""
 
 
 def _one_line(text: str) -> str:

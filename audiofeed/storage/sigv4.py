@@ -29,6 +29,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
+from xml.etree import ElementTree
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 TIMEOUT = 60.0
@@ -312,3 +313,28 @@ def bucket_location(
 
 def object_location(root: Location, key: str) -> Location:
     return Location(root.scheme, root.host, root.path + quote_key(key))
+
+
+def parse_listing(body: bytes) -> tuple[list[tuple[str, int]], str | None] | None:
+    """A ListObjectsV2 page: [(key, size)] and the continuation token (None: last page);
+    None if it is not one."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return None
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    if root.tag != f"{ns}ListBucketResult":
+        return None
+    items = [
+        (item.findtext(f"{ns}Key") or "", int(item.findtext(f"{ns}Size") or 0))
+        for item in root.iter(f"{ns}Contents")
+    ]
+    token = root.findtext(f"{ns}NextContinuationToken")
+    more = root.findtext(f"{ns}IsTruncated") == "true" and token
+    return [(k, n) for k, n in items if k], (token if more else None)
+
+
+def error_code(body: bytes) -> str:
+    """<Code> of an S3 error document, or ''."""
+    start, end = body.find(b"<Code>"), body.find(b"</Code>")
+    return body[start + 6 : end].decode(errors="replace") if 0 <= start < end else ""
