@@ -92,6 +92,9 @@ _MP3_RATES = {  # (version bits, bitrate index) -> kbit/s for layer III
 _MP3_SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 
 
+RELEASE = 4 << 20  # bytes of a walked mapping kept resident at most
+
+
 def _mp3(f: Any, size: int, path: Path, info: Any) -> None:
     """Walk the MPEG layer III frames from the first one mutagen found: the last must end
     inside the file, and together they must last about as long as the headers say."""
@@ -101,7 +104,12 @@ def _mp3(f: Any, size: int, path: Path, info: Any) -> None:
     start = i = int(getattr(info, "frame_offset", 0) or 0)
     end = size - 128 if data[size - 128 : size - 125] == b"TAG" else size
     frames, rate = 0, 0
+    released = 0  # pages behind the walk are dropped: memory stays flat for any file size
     while i + 4 <= end:
+        if i - released >= RELEASE:
+            upto = i - i % mmap.PAGESIZE
+            data.madvise(mmap.MADV_DONTNEED, released, upto - released)
+            released = upto
         b1, b2 = data[i + 1], data[i + 2]
         version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
         index, sr_index = b2 >> 4, (b2 >> 2) & 3
