@@ -34,6 +34,8 @@ MUST_NOT_IMPORT = {
     "report": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "remote_check": {"catalog", "media", "feed", "site", "publish", "cli"},
     "progress": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    # decides a no-op publish before the heavy stages are imported: config and storage only
+    "unchanged": {"catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "importers": {"media", "shownotes", "feed", "site", "publish", "cli"},
 }
 
