@@ -96,7 +96,7 @@ def media_fingerprint(
 ) -> str:
     """What makes a tagged copy: source bytes, tag settings and every tag except free text
     (FREE_TEXT), so editing a session description does not re-upload its audio."""
-    values = dataclasses.asdict(tags)
+    values = _plain(tags)
     for name in FREE_TEXT:
         values.pop(name)
     values["cover"] = _sha(tags.cover)
@@ -112,6 +112,17 @@ def media_fingerprint(
         default=str,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _plain(tags: media.Tags) -> dict:
+    """``dataclasses.asdict(tags)`` (the same JSON), without its deep copy of every field:
+    only the chapters are dataclasses inside."""
+    if tags.extra:
+        return dataclasses.asdict(tags)
+    values = {f.name: getattr(tags, f.name) for f in dataclasses.fields(tags)}
+    values["chapters"] = [dataclasses.asdict(c) for c in tags.chapters]
+    values["extra"] = {}
+    return values
 
 
 @lru_cache(maxsize=256)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 CONTENT_TYPES: dict[str, str] = {
     ".mp3": "audio/mpeg",
     ".m4a": "audio/x-m4a",
@@ -34,10 +32,12 @@ SHORT_CACHE = "public, max-age=300"
 
 def content_type_for(key: str) -> str:
     """Content-Type for an object key, by its (double) extension."""
-    name = PurePosixPath(key).name.lower()
+    name = key.rsplit("/", 1)[-1].lower()  # as PurePosixPath(key).name, without its cost
     if name.endswith(".chapters.json"):
         return CONTENT_TYPES[".chapters.json"]
-    return CONTENT_TYPES.get(PurePosixPath(name).suffix, "application/octet-stream")
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""  # PurePosixPath(name).suffix
+    return CONTENT_TYPES.get(suffix, "application/octet-stream")
 
 
 def cache_control_for(key: str) -> str:
