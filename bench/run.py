@@ -1,6 +1,6 @@
 """audiofeed against the tools an organiser would otherwise script, side by side.
 
-    python bench/run.py            # the full benchmark (~15 min on 2 cores)
+    python bench/run.py            # the full benchmark (~16 min on 2 cores)
     python bench/run.py --quick    # smaller data, 3 runs (development)
     python bench/run.py --cases e,g
 
@@ -279,13 +279,13 @@ class Bench:
             label = f"{size / GiB:g} GiB" if size >= GiB else f"{size // MiB} MiB"
             show = self.show(f"f-{size}", 1, size, distinct_clips=1)
             name = f"{AF} to a folder ({label})"
-            for _ in range(min(self.runs, 3)):
+            for _ in range(min(self.runs, 2)):
                 sample = self.local_build(show, clean=True)
                 series.setdefault(name, Series(name)).samples.append(sample)
             if self.s3_ready and self.target:
                 self.s3_config(show)
                 name = f"{AF} to S3 ({label})"
-                for r in range(min(self.runs, 3)):
+                for r in range(min(self.runs, 2)):
                     url = f"s3://{self.target.bucket}/f/{size}/{r}"
                     sample = run(self.af_cmd("publish", "--to", url), env=self.af_env(), cwd=show)
                     series.setdefault(name, Series(name)).samples.append(sample)
