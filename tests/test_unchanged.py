@@ -173,3 +173,17 @@ def test_direct_upload_is_checked_by_the_server(
     assert "direct/b.mp3" not in {
         o["Key"] for o in seaweedfs.client().list_objects_v2(Bucket=bucket).get("Contents", [])
     }
+
+
+def test_full_check_puts_back_an_object_deleted_behind_our_back(tmp_path: Path, seaweedfs) -> None:  # type: ignore[no-untyped-def]
+    show = make_show(tmp_path, seaweedfs, new_bucket(seaweedfs), prefix="gone")
+    assert show.run("publish").exit_code == 0
+    audio = sorted(k for k in show.objects() if k.startswith("audio/"))[0]
+    seaweedfs.client().delete_object(Bucket=show.bucket, Key=show.key(audio))
+    quick, _ = publish_s3_importing(show)  # the manifest is unchanged: the quick answer
+    assert quick.stdout.startswith("nothing changed: ")
+    env = {**s3_env(seaweedfs), "AUDIOFEED_FULL_CHECK": "1"}
+    result = show.run("publish", env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("uploaded 1 objects")
+    assert audio in show.objects()
