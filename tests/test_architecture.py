@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "audiofeed"
 
 #: library -> the only modules (path prefixes inside the package) allowed to import it
 ONLY_IN = {
-    "click": ("cli.py",),
+    "click": ("cli",),
     "boto3": ("storage/s3.py",),
     "botocore": ("storage/s3.py",),
     "mutagen": ("media",),
