@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, Problem, ValidationError
+from .safetext import clean_tree
 
 CONFIG_NAME = "config.toml"
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
@@ -190,7 +191,7 @@ def load(path: Path) -> Config:
     """Load and validate ``config.toml``; raise ``ValidationError`` listing every problem."""
     path = path.resolve()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = clean_tree(tomllib.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError as exc:
         raise ConfigError(
             "not found; run 'audiofeed init DIR' or pass --config", path=path
@@ -199,6 +200,8 @@ def load(path: Path) -> Config:
         raise ConfigError(f"not UTF-8 text (byte {exc.start})", path=path) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path=path) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
     return parse(data, path)
 
 
@@ -222,9 +225,13 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     if website and not _is_http_url(website):
         r.problem(p + "website", f"{website!r} must be an absolute http(s) URL")
     image = r.string(pod, "image", p)
-    image_path = (path.parent / image) if image else path.parent
-    if image and not image_path.is_file():
-        r.problem(p + "image", f"file {image!r} not found next to config.toml")
+    image_path = path.parent
+    if image:
+        found, message = file_inside(path.parent, image)
+        if found is None:
+            r.problem(p + "image", message)
+        else:
+            image_path = found
     copyright_ = r.string(pod, "copyright", p, required=False)
     show_type = r.string(pod, "type", p, required=False, default="episodic")
     if show_type not in SHOW_TYPES:
@@ -267,6 +274,22 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         feeds=feeds,
         publish=Publish(base_url=base_url.rstrip("/") + "/", destination=destination or "public"),
     )
+
+
+def file_inside(root: Path, value: str) -> tuple[Path | None, str]:
+    """Resolve ``value``, a file path relative to the show folder ``root``: the file (symlinks
+    followed) if it is inside the folder and exists, else None and what is wrong."""
+    root = root.resolve()
+    try:
+        resolved = (root / value).resolve()
+        if Path(value).is_absolute() or not resolved.is_relative_to(root):
+            return None, f"{value!r} is outside the show folder; use a path inside it"
+        if resolved.is_file():
+            return resolved, ""
+        reason = "not found"
+    except (OSError, ValueError) as exc:
+        reason = f"cannot be used ({getattr(exc, 'strerror', None) or exc})"
+    return None, f"file {value!r} {reason} (paths are relative to {root})"
 
 
 def find(start: Path) -> Path:
@@ -405,7 +428,9 @@ def _feeds(r: _Reader, value: Any, main_guid: Any) -> tuple[FeedSpec, ...]:
         where = f"feeds[{i}]."
         r.unknown(table, FEED_KEYS, where)
         key = r.string(table, "key", where)
-        if key and not FEED_KEY_RE.match(key):
+        if key and (
+            not FEED_KEY_RE.match(key) or any(part in ("", ".", "..") for part in key.split("/"))
+        ):
             r.problem(where + "key", f"{key!r} must be a lowercase ASCII name ending .xml")
             key = None
         if key and any(s.key == key for s in specs):
