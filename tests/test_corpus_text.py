@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.support.corpus import (
+    examples,
     EPISODE,
     check_outcome,
     invoke,
@@ -32,7 +33,7 @@ CORPUS = settings(
     derandomize=True,
     database=None,
     deadline=None,
-    max_examples=60,
+    max_examples=examples(60),
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

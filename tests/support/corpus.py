@@ -8,6 +8,7 @@ with the published folder unchanged (never partly written) and the sources untou
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -23,6 +24,13 @@ from tests.support.media import make_audio
 from tests.support.show import copy_demo_show
 
 BASE_URL = "http://127.0.0.1:8000/"
+
+
+def examples(n: int) -> int:
+    """CI's example count, times $AUDIOFEED_CORPUS_SCALE for a longer run by hand."""
+    return n * int(os.environ.get("AUDIOFEED_CORPUS_SCALE", "1"))
+
+
 EPISODE = "episodes/01-outcomes-measurement.md"
 RECORDING = "recordings/01-outcomes-measurement.mp3"
 
@@ -52,10 +60,11 @@ class Outcome:
 
 
 def invoke(show: Path, *args: str) -> Outcome:
-    """Run ``audiofeed -c show/config.toml ARGS`` in-process (click's CliRunner)."""
+    """Run ``audiofeed -q -c show/config.toml ARGS`` in-process (click's CliRunner); -q keeps
+    progress lines out, so stderr holds only ``error:`` and ``warning:`` lines."""
     from audiofeed.cli import cli
 
-    result = CliRunner().invoke(cli, ["-c", str(show / "config.toml"), *args])
+    result = CliRunner().invoke(cli, ["-q", "-c", str(show / "config.toml"), *args])
     exc = result.exception
     if isinstance(exc, SystemExit):
         exc = None
