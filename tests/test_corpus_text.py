@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.support.corpus import (
-    examples,
     EPISODE,
     check_outcome,
+    examples,
     invoke,
     make_mini_show,
     scratch_copy,

@@ -70,8 +70,11 @@ def outside(show: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("field", "target"),
-    [("audio", "04-public-procurement.mp3"), ("transcript", "01-outcomes-measurement.vtt")]
-    + [("image", "cover.jpg")],
+    [
+        ("audio", "04-public-procurement.mp3"),
+        ("transcript", "01-outcomes-measurement.vtt"),
+        ("image", "cover.jpg"),
+    ],
 )
 @pytest.mark.parametrize("how", ["dotdot", "absolute", "symlink", "symlinked-folder"])
 def test_episode_paths_cannot_leave_the_show_folder(
@@ -247,7 +250,7 @@ def raw_get(port: int, target: str) -> tuple[int, bytes]:
     ],
 )
 def test_serve_never_serves_outside_the_published_folder(served, target: str) -> None:
-    port, server = served
+    port, _ = served
     status, body = raw_get(port, target)
     assert status in (400, 404), (status, body[:200])
     assert b"TOP-SECRET" not in body and b"[podcast]" not in body
