@@ -263,6 +263,7 @@ def publish(
             click.echo(line)
     click.echo(report.summary())
     click.echo(f"feed: {report.feed_url}")
+    click.echo(f"archive: {report.archive_url}")
 
 
 @cli.command()
@@ -297,6 +298,7 @@ def serve(ctx: click.Context, port: int, host: str) -> None:
     base = f"http://{host}:{actual}/"
     click.echo(f"serving {_rel(folder)} at {base}")
     click.echo(f"feed: {base}feed.xml")
+    click.echo(f"archive: {base}index.html")
     configured = urlsplit(config.publish.base_url)
     if configured.port not in (actual, None) or configured.hostname not in (host, "localhost"):
         click.echo(

@@ -16,6 +16,7 @@ CONFIG_NAME = "config.toml"
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SHOW_TYPES = ("episodic", "serial")
+SITE_ORDERS = ("programme", "newest")
 #: podcast:medium values (Podcasting 2.0), with their list forms ("musicL" …)
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course")
 MEDIUM_VALUES = (*MEDIUMS, *(m + "L" for m in MEDIUMS), "publisher", "mixed")
@@ -103,6 +104,13 @@ class Publish:
 
 
 @dataclass(frozen=True)
+class Site:
+    """The archive pages: ``order`` is ``programme`` (first session first) or ``newest``."""
+
+    order: str = "programme"
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole show configuration; paths are absolute."""
 
@@ -110,6 +118,7 @@ class Config:
     path: Path
     podcast: Podcast
     publish: Publish
+    site: Site = field(default_factory=Site)
     extra: dict[str, Any] = field(default_factory=dict)
     feeds: tuple[FeedSpec, ...] = (FeedSpec(),)
 
@@ -151,6 +160,7 @@ PODCAST_KEYS = {
 }
 FEED_KEYS = {"key", "title", "description", "filter", "latest", "guid"}
 PUBLISH_KEYS = {"base_url", "destination"}
+SITE_KEYS = {"order"}
 
 
 class _Reader:
@@ -208,11 +218,13 @@ def load(path: Path) -> Config:
 def parse(data: dict[str, Any], path: Path) -> Config:
     """Validate an already parsed config table."""
     r = _Reader(path)
-    r.unknown(data, {"podcast", "publish", "feeds"}, "")
+    r.unknown(data, {"podcast", "publish", "feeds", "site"}, "")
     pod = _table(r, data, "podcast")
     pub = _table(r, data, "publish")
+    site = _table(r, data, "site", required=False)
     r.unknown(pod, PODCAST_KEYS, "podcast.")
     r.unknown(pub, PUBLISH_KEYS, "publish.")
+    r.unknown(site, SITE_KEYS, "site.")
 
     p = "podcast."
     title = r.string(pod, "title", p)
@@ -249,6 +261,9 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     if base_url and not _is_http_url(base_url):
         r.problem("publish.base_url", f"{base_url!r} must be an absolute http(s) URL")
     destination = r.string(pub, "destination", "publish.", required=False, default="public")
+    order = r.string(site, "order", "site.", required=False, default="programme")
+    if order not in SITE_ORDERS:
+        r.problem("site.order", f"{order!r} must be one of {', '.join(SITE_ORDERS)}")
 
     errors = [x for x in r.problems if x.severity == "error"]
     if errors:
@@ -273,6 +288,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         ),
         feeds=feeds,
         publish=Publish(base_url=base_url.rstrip("/") + "/", destination=destination or "public"),
+        site=Site(order=order or "programme"),
     )
 
 
@@ -305,10 +321,11 @@ def find(start: Path) -> Path:
     )
 
 
-def _table(r: _Reader, data: dict[str, Any], key: str) -> dict[str, Any]:
+def _table(r: _Reader, data: dict[str, Any], key: str, *, required: bool = True) -> dict[str, Any]:
     value = data.get(key)
     if value is None:
-        r.problem(key, f"missing [{key}] table")
+        if required:
+            r.problem(key, f"missing [{key}] table")
         return {}
     if not isinstance(value, dict):
         r.problem(key, f"must be a table: [{key}]")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import catalog as catalog_mod
 from . import config as config_mod
-from . import feed, frontmatter, media, rules, shownotes
+from . import feed, frontmatter, media, rules, shownotes, site
 from .catalog import Catalog, Episode
 from .config import Config
 from .errors import AudiofeedError, MediaError, Problem, ValidationError
@@ -29,7 +29,7 @@ from .storage import (
     open_backend,
     plan,
 )
-from .storage.plan import STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA
+from .storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA, STAGE_PAGE
 
 log = logging.getLogger("audiofeed")
 
@@ -55,6 +55,7 @@ class Report:
     plan: Plan
     dry_run: bool
     episodes: int
+    archive_url: str = ""
     assigned_guids: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -124,6 +125,7 @@ def publish(
     report = Report(
         destination=backend.describe(),
         feed_url=config.url(FEED_KEY),
+        archive_url=config.url(site.INDEX_KEY),
         plan=the_plan,
         dry_run=options.dry_run,
         episodes=len(catalog.episodes),
@@ -180,7 +182,8 @@ def apply(
 
 
 class Builder:
-    """Builds every artifact of the show into ``.audiofeed/build`` (media, art, feed, manifest)."""
+    """Builds every artifact of the show into ``.audiofeed/build``: media, art, archive pages,
+    feed, manifest."""
 
     def __init__(
         self,
@@ -231,6 +234,12 @@ class Builder:
         self.cache.save()
         if problems:
             raise ValidationError(problems=problems)
+        pages = site.build_site(
+            self.catalog, items, site.SiteAssets(feed_key=FEED_KEY, image_key=cover.key)
+        )
+        for key, data in sorted(pages.items()):
+            stage = STAGE_ASSET if key.startswith("assets/") else STAGE_PAGE
+            artifacts.append(self.bytes_artifact(key, data, stage))
         artifacts += self.feeds(items, self.config.url(cover.key))
         for art in artifacts:
             self.new_manifest.objects[art.key] = {"size": art.size, "sha256": art.sha256}

@@ -14,6 +14,7 @@ ONLY_IN = {
     "botocore": ("storage/s3.py",),
     "mutagen": ("media",),
     "feedgen": ("feed",),
+    "jinja2": ("site",),
 }
 #: project module -> project modules it must not import (downstream stages)
 MUST_NOT_IMPORT = {
@@ -23,6 +24,7 @@ MUST_NOT_IMPORT = {
     "media": {"shownotes", "feed", "site", "publish", "cli"},
     "shownotes": {"media", "feed", "site", "publish", "cli"},
     "feed": {"publish", "cli", "site"},
+    "site": {"media", "feed", "publish", "cli"},
     "storage": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "publish": {"cli"},
     "rules": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},

@@ -141,6 +141,10 @@ def test_serve_answers_head_and_range(show: Path) -> None:
         assert first.startswith("serving public at http://127.0.0.1:")
         base = first.split(" at ")[1].strip()
         assert server.stdout.readline().strip() == f"feed: {base}feed.xml"
+        assert server.stdout.readline().strip() == f"archive: {base}index.html"
+        with urllib.request.urlopen(base) as r:  # the archive's index at the root
+            assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert b'<link rel="alternate" type="application/rss+xml"' in r.read()
         with urllib.request.urlopen(base + "feed.xml") as r:
             assert r.headers["Content-Type"] == "application/rss+xml"
             feed = podcastparser.parse(base + "feed.xml", r)

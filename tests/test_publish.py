@@ -37,6 +37,7 @@ def local_file(show: Path, url: str) -> Path:
 def test_demo_feed_parses_with_six_real_enclosures(show: Path) -> None:
     proc = run("publish", cwd=show, check=True)
     assert "feed: http://127.0.0.1:8000/feed.xml" in proc.stdout
+    assert "archive: http://127.0.0.1:8000/index.html" in proc.stdout
     feed = parse(show)
     assert feed["title"] == "Social Outcomes Conference 2022"
     assert len(feed["episodes"]) == 6
@@ -91,7 +92,8 @@ def test_second_publish_rewrites_nothing(show: Path) -> None:
 def test_dry_run_prints_plan_and_writes_nothing(show: Path) -> None:
     proc = run("publish", "--dry-run", cwd=show, check=True)
     assert "upload  feed.xml" in proc.stdout
-    assert re.search(r"total: 11 to upload \([\d,]+ bytes\)", proc.stdout)
+    # 6 recordings, cover, transcript, 2 page assets, 6 episode pages, index, 2 feeds, manifest
+    assert re.search(r"total: 20 to upload \([\d,]+ bytes\)", proc.stdout)
     assert not (show / "public").exists()
 
 
@@ -123,13 +125,18 @@ def test_missing_guid_is_assigned_once_and_kept(show: Path) -> None:
     assert guid in {e["guid"] for e in parse(show)["episodes"]}
 
 
-def test_description_edit_republishes_feed_only(show: Path) -> None:
+def test_description_edit_republishes_its_page_and_the_feed_only(show: Path) -> None:
     run("publish", cwd=show, check=True)
     ep_file = show / "episodes" / "01-outcomes-measurement.md"
     ep_file.write_text(ep_file.read_text() + "\nAn added closing paragraph.\n")
     proc = run("publish", "--dry-run", cwd=show, check=True)
     uploads = [ln.split()[1] for ln in proc.stdout.splitlines() if ln.startswith("upload")]
-    assert uploads == ["day1.xml", "feed.xml", ".audiofeed/manifest.json"]  # both feeds
+    assert uploads == [  # its page, then both feeds
+        "episodes/outcomes-measurement.html",
+        "day1.xml",
+        "feed.xml",
+        ".audiofeed/manifest.json",
+    ]
 
 
 def test_hostile_description_is_sanitised_in_feed(show: Path) -> None:

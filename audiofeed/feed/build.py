@@ -169,7 +169,7 @@ def _item(fg: FeedGenerator, config: Config, item: FeedItem) -> None:
     fe.description(item.notes.summary)
     fe.content(item.notes.html, type="CDATA")
     fe.enclosure(item.media_url, str(item.media_length), item.media_type)  # FG-03
-    fe.link(href=config.podcast.website)
+    fe.link(href=config.url(f"episodes/{e.slug}.html"))  # the episode's archive page
     fe.podcast.itunes_duration(format_duration(item.duration))
     fe.podcast.itunes_episode_type(e.episode_type)
     if e.episode:
