@@ -8,7 +8,8 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from . import catalog as catalog_mod
 from . import config as config_mod
 from . import feed, frontmatter, media, rules, shownotes, site
 from .catalog import Catalog, Episode
+from .checkpoint import checkpoint
 from .config import Config
 from .errors import AudiofeedError, MediaError, Problem, ValidationError
 from .state import MANIFEST_KEY, Manifest, MediaRecord, ProbeCache, write_atomic
@@ -30,6 +32,11 @@ from .storage import (
     plan,
 )
 from .storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA, STAGE_PAGE
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no lock
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("audiofeed")
 
@@ -113,7 +120,13 @@ def publish(
 ) -> Report:
     """Build the show and bring the destination up to date; the feed goes live last."""
     config, catalog = load_show(config_path, options.base_url)
+    with publish_lock(config.root, dry_run=options.dry_run):
+        return _publish(config, catalog, options, backend)
+
+
+def _publish(config: Config, catalog: Catalog, options: Options, backend: Backend | None) -> Report:
     catalog, assigned = assign_guids(catalog, dry_run=options.dry_run)
+    checkpoint("loaded")
     backend = backend or open_backend(config.publish.destination, config.root)
     log.info("reading published state from %s", backend.describe())
     manifest_bytes = backend.get(MANIFEST_KEY)
@@ -121,6 +134,7 @@ def publish(
     remote = remote_state(manifest, backend.list(), manifest_bytes)
     builder = Builder(config, catalog, manifest, remote, retag=options.retag)
     artifacts = builder.build()
+    checkpoint("built")
     the_plan = plan(artifacts, remote, prune=options.prune)
     report = Report(
         destination=backend.describe(),
@@ -133,9 +147,57 @@ def publish(
         warnings=list(catalog.warnings),
     )
     if not options.dry_run:
+        forget_overwritten(the_plan, manifest, backend, builder.build_dir)
         apply(the_plan, backend)
+        checkpoint("applied")
         builder.clean()
     return report
+
+
+@contextmanager
+def publish_lock(root: Path, *, dry_run: bool) -> Iterator[None]:
+    """One publish of a show at a time: a second one fails at once with a clear error.
+    The kernel drops the lock when the process ends, however it ends (kill -9 included)."""
+    if dry_run or fcntl is None:
+        yield
+        return
+    path = root / STATE_DIR / "publish.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AudiofeedError(
+                "another 'audiofeed publish' of this show is running; wait for it to finish",
+                path=root,
+            ) from None
+        yield
+
+
+def forget_overwritten(
+    the_plan: Plan, manifest: Manifest, backend: Backend, build_dir: Path
+) -> None:
+    """Before overwriting published objects in place (pages, feeds), publish the old manifest
+    without them. A run that dies half-way then leaves no checksum vouching for an object it
+    may have replaced, so the next run compares it afresh instead of trusting a stale entry
+    (which, for a same-size edit that was reverted, would skip the object for ever)."""
+    stale = [a.key for a in the_plan.uploads if a.key in manifest.objects and a.key != MANIFEST_KEY]
+    if not stale:
+        return
+    interim = dataclasses.replace(
+        manifest, objects={k: v for k, v in manifest.objects.items() if k not in stale}
+    )
+    path = build_dir / ".interim-manifest.json"
+    data = interim.to_bytes()
+    write_atomic(path, data)
+    backend.put(
+        MANIFEST_KEY,
+        path,
+        content_type=content_type_for(MANIFEST_KEY),
+        cache_control=cache_control_for(MANIFEST_KEY),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    checkpoint("interim-manifest")
 
 
 def remote_state(
@@ -164,6 +226,7 @@ def apply(
         art = action.artifact
         assert art is not None and art.path is not None, f"nothing local to upload for {art}"
         log.info("uploading %d/%d %s (%s bytes)", n, len(uploads), art.key, f"{art.size:,}")
+        checkpoint(f"upload:{art.key}")
         stored = backend.put(
             art.key,
             art.path,
@@ -176,8 +239,10 @@ def apply(
                 f"{art.key}: destination holds {stored.size} bytes, "
                 f"expected {art.size}; nothing after it was published"
             )
+        checkpoint(f"uploaded:{art.key}")
     for action in the_plan.deletions:
         log.info("deleting %s", action.key)
+        checkpoint(f"delete:{action.key}")
         backend.delete(action.key)
 
 
@@ -307,10 +372,12 @@ class Builder:
         ext = episode.audio.suffix.lower()
         log.info("tagging a copy of %s", episode.audio.name)
         tmp = self.build_dir / "audio" / f".{episode.slug}{ext}"
+        checkpoint(f"tag:{episode.slug}")
         info = media.tag_copy(episode.audio, tmp, tags)
         sha = media.sha256_file(tmp)
         key = f"audio/{episode.slug}-{sha[:10]}{ext}"
         os.replace(tmp, self.build_dir / key)
+        checkpoint(f"tagged:{episode.slug}")
         record = MediaRecord(
             fingerprint=fingerprint,
             key=key,
