@@ -43,6 +43,10 @@ def check_show(config_path: Path) -> list[Problem]:
         except AudiofeedError as exc:
             problems.append(Problem(exc.path, "audio", exc.message))
             continue
+        try:
+            media.validate_chapters(episode.chapters, info.duration, episode.path)
+        except AudiofeedError as exc:
+            problems.append(Problem(exc.path, exc.field, exc.message))
         items.append(preview_item(cat, episode, info))
     problems += rules.check_artwork(config.podcast.image)
     if items and not any(p.severity == "error" for p in problems):

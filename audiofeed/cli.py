@@ -160,21 +160,24 @@ def new(
 ) -> None:
     """Create an episode file in episodes/ (with a new guid)."""
     from .config import load
-    from .media import probe, read_tags
+    from .media.facts import episode_facts
     from .scaffold import new_episode, parse_person, parse_start
 
     config = load(_config_path(ctx))
     recording = from_audio or audio
     meta: dict = {}
-    duration = None
+    duration, extra = None, {}
     if from_audio:
-        tags = read_tags(from_audio)
-        duration = probe(from_audio).duration
-        title = title or tags.get("title")
-        if not speakers and tags.get("artist"):
-            speakers = tuple(s.strip() for s in tags["artist"].replace(";", ",").split(","))
-        if not start and tags.get("date"):
-            start = _start_from_tag(tags["date"])
+        f = episode_facts(from_audio)
+        duration = f["duration"]
+        title = title or f.get("title")
+        speakers = speakers or tuple(f.get("speakers", ()))
+        start = start or _start_from_tag(f.get("date", ""))
+        day, track = day or f.get("day"), track or f.get("track")
+        episode = episode or f.get("episode")
+        keywords = keywords or tuple(f.get("keywords", ()))
+        description = description or f.get("description", "")
+        extra = {k: f[k] for k in ("language", "license", "chapters") if k in f}
     if not title:
         raise AudiofeedError(
             "missing; pass --title (or --from-audio with a title tag)", field="--title"
@@ -198,6 +201,7 @@ def new(
     )
     if duration:
         meta["duration"] = str(dt.timedelta(seconds=round(duration)))
+    meta.update(extra)  # language, license, chapters
     if chair:
         meta["chair"] = parse_person(chair)
     if speakers:
@@ -214,6 +218,52 @@ def _start_from_tag(date: str) -> str | None:
     if value.tzinfo is None:
         value = value.astimezone()  # the machine's offset; the file says so and can be edited
     return value.isoformat()
+
+
+@cli.command("inspect")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.pass_context
+def inspect_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Show codec, duration, size, every tag, chapter and picture of audio FILEs."""
+    import json
+
+    from .media.inspect import render, report
+
+    reports, problems = [], []
+    for path in files:
+        try:
+            reports.append(report(path))
+        except AudiofeedError as exc:
+            problems.append(Problem(exc.path, exc.field, exc.message))
+    if as_json:
+        click.echo(json.dumps(reports, indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n\n".join(render(r) for r in reports), nl=bool(reports))
+    for p in problems:
+        click.echo(render_problem(p), err=True)
+    if problems:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.option("-n", "--dry-run", is_flag=True, help="Write nothing; show each file's tag diff.")
+@click.pass_context
+def tag(ctx: click.Context, dry_run: bool) -> None:
+    """Tag copies of the recordings (in .audiofeed/build) without publishing them."""
+    from .publish import tag_show
+
+    results = tag_show(_config_path(ctx), dry_run=dry_run)
+    for r in results:
+        if dry_run:
+            click.echo(f"{_rel(r.source)} (compared with {_rel(r.copy)}):")
+            for line in r.changes or ["no changes"]:
+                click.echo(f"  {line}")
+        else:
+            click.echo(f"tagged {_rel(r.source)} -> {_rel(r.copy)}")
+    verb = "would tag" if dry_run else "tagged"
+    changed = sum(1 for r in results if r.changes)
+    click.echo(f"{verb} {len(results)} recording(s), {changed} with tag changes")
 
 
 @cli.command()

@@ -7,9 +7,17 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from .errors import ConfigError, Problem, ValidationError
+from .feedconfig import (  # noqa: F401 - re-exported
+    MAIN_FEED_KEY,
+    FeedSpec,
+    Funding,
+    Location,
+    feed_specs,
+    is_http_url,
+    podcast20_settings,
+)
 from .safetext import clean_tree
 
 CONFIG_NAME = "config.toml"
@@ -17,14 +25,6 @@ LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SHOW_TYPES = ("episodic", "serial")
 SITE_ORDERS = ("programme", "newest")
-#: podcast:medium values (Podcasting 2.0), with their list forms ("musicL" …)
-MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course")
-MEDIUM_VALUES = (*MEDIUMS, *(m + "L" for m in MEDIUMS), "publisher", "mixed")
-#: episode fields a [[feeds]] filter may select on
-FILTER_FIELDS = ("day", "track", "room", "language", "season", "episode_type")
-MAIN_FEED_KEY = "feed.xml"
-FEED_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]*\.xml$")
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -42,35 +42,6 @@ class Category:
 
     def __str__(self) -> str:
         return f"{self.name} > {self.sub}" if self.sub else self.name
-
-
-@dataclass(frozen=True)
-class Funding:
-    url: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Location:
-    name: str
-    geo: str | None = None
-    osm: str | None = None
-
-
-@dataclass(frozen=True)
-class FeedSpec:
-    """One feed built from the catalog: the main one (every episode) or a filtered one."""
-
-    key: str = MAIN_FEED_KEY
-    title: str | None = None
-    description: str | None = None
-    filter: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (field, allowed values)
-    latest: int | None = None  # only the newest N episodes
-    guid: str | None = None  # podcast:guid override
-
-    def selects(self, values: dict[str, str | None]) -> bool:
-        """Whether an episode with these field values belongs to this feed."""
-        return all(values.get(name) in allowed for name, allowed in self.filter)
 
 
 @dataclass(frozen=True)
@@ -111,6 +82,19 @@ class Site:
 
 
 @dataclass(frozen=True)
+class TagSettings:
+    """How recordings are tagged (``[tags]``; every key optional)."""
+
+    id3_version: str = "2.4"  # "2.4" (default) or "2.3" for old players
+    strip_existing: bool = False  # drop tags audiofeed does not write (encoder, ReplayGain …)
+    cover_max_px: int | None = None  # downscale larger cover art to fit this many pixels
+
+    @property
+    def id3_major(self) -> int:
+        return 3 if self.id3_version == "2.3" else 4
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole show configuration; paths are absolute."""
 
@@ -121,6 +105,7 @@ class Config:
     site: Site = field(default_factory=Site)
     extra: dict[str, Any] = field(default_factory=dict)
     feeds: tuple[FeedSpec, ...] = (FeedSpec(),)
+    tags: TagSettings = field(default_factory=TagSettings)
 
     @property
     def episodes_dir(self) -> Path:
@@ -158,9 +143,10 @@ PODCAST_KEYS = {
     "location",
     "guid",
 }
-FEED_KEYS = {"key", "title", "description", "filter", "latest", "guid"}
 PUBLISH_KEYS = {"base_url", "destination"}
 SITE_KEYS = {"order"}
+TAGS_KEYS = {"id3_version", "strip_existing", "cover_max_px"}
+ID3_VERSIONS = ("2.4", "2.3")
 
 
 class _Reader:
@@ -218,7 +204,7 @@ def load(path: Path) -> Config:
 def parse(data: dict[str, Any], path: Path) -> Config:
     """Validate an already parsed config table."""
     r = _Reader(path)
-    r.unknown(data, {"podcast", "publish", "feeds", "site"}, "")
+    r.unknown(data, {"podcast", "publish", "feeds", "site", "tags"}, "")
     pod = _table(r, data, "podcast")
     pub = _table(r, data, "publish")
     site = _table(r, data, "site", required=False)
@@ -234,7 +220,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     if language and not LANGUAGE_RE.match(language):
         r.problem(p + "language", f"{language!r} is not an ISO 639 code such as 'en' or 'en-gb'")
     website = r.string(pod, "website", p)
-    if website and not _is_http_url(website):
+    if website and not is_http_url(website):
         r.problem(p + "website", f"{website!r} must be an absolute http(s) URL")
     image = r.string(pod, "image", p)
     image_path = path.parent
@@ -254,16 +240,17 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         explicit = False
     owner = _owner(r, pod.get("owner"))
     categories = _categories(r, pod.get("categories"))
-    p20 = _podcast20(r, pod)
-    feeds = _feeds(r, data.get("feeds"), pod.get("guid"))
+    p20 = podcast20_settings(r, pod)
+    feeds = feed_specs(r, data.get("feeds"), pod.get("guid"))
 
     base_url = r.string(pub, "base_url", "publish.")
-    if base_url and not _is_http_url(base_url):
+    if base_url and not is_http_url(base_url):
         r.problem("publish.base_url", f"{base_url!r} must be an absolute http(s) URL")
     destination = r.string(pub, "destination", "publish.", required=False, default="public")
     order = r.string(site, "order", "site.", required=False, default="programme")
     if order not in SITE_ORDERS:
         r.problem("site.order", f"{order!r} must be one of {', '.join(SITE_ORDERS)}")
+    tag_settings = _tags(r, data.get("tags", {}))
 
     errors = [x for x in r.problems if x.severity == "error"]
     if errors:
@@ -289,6 +276,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         feeds=feeds,
         publish=Publish(base_url=base_url.rstrip("/") + "/", destination=destination or "public"),
         site=Site(order=order or "programme"),
+        tags=tag_settings,
     )
 
 
@@ -333,6 +321,30 @@ def _table(r: _Reader, data: dict[str, Any], key: str, *, required: bool = True)
     return value
 
 
+def _tags(r: _Reader, value: Any) -> TagSettings:
+    if not isinstance(value, dict):
+        r.problem("tags", "must be a table: [tags]")
+        return TagSettings()
+    r.unknown(value, TAGS_KEYS, "tags.")
+    version = value.get("id3_version", "2.4")
+    version = str(version) if isinstance(version, float) else version  # 2.3 unquoted
+    if version not in ID3_VERSIONS:
+        r.problem("tags.id3_version", 'must be "2.4" (default) or "2.3"')
+        version = "2.4"
+    strip = value.get("strip_existing", False)
+    if not isinstance(strip, bool):
+        r.problem("tags.strip_existing", "must be true or false")
+        strip = False
+    max_px = value.get("cover_max_px")
+    if max_px is not None and (isinstance(max_px, bool) or not isinstance(max_px, int)):
+        r.problem("tags.cover_max_px", "must be a whole number of pixels, e.g. 1400")
+        max_px = None
+    elif max_px is not None and not 64 <= max_px <= 10000:
+        r.problem("tags.cover_max_px", "must be between 64 and 10000 pixels")
+        max_px = None
+    return TagSettings(id3_version=version, strip_existing=strip, cover_max_px=max_px)
+
+
 def _owner(r: _Reader, value: Any) -> Owner:
     if not isinstance(value, dict):
         r.problem("podcast.owner", 'missing; add owner = { name = "…", email = "…" }')
@@ -366,135 +378,3 @@ def _categories(r: _Reader, value: Any) -> tuple[Category, ...]:
         else:
             result.append(Category(name, sub or None))
     return tuple(result)
-
-
-def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def _flag(r: _Reader, table: dict[str, Any], key: str, prefix: str, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        r.problem(prefix + key, "must be true or false")
-        return default
-    return value
-
-
-def _podcast20(r: _Reader, pod: dict[str, Any]) -> dict[str, Any]:
-    """The Podcasting 2.0 settings of [podcast] (locked, license, funding, medium …)."""
-    p = "podcast."
-    out: dict[str, Any] = {
-        "locked": _flag(r, pod, "locked", p, True),
-        "complete": _flag(r, pod, "complete", p, False),
-        "license": r.string(pod, "license", p, required=False),
-        "license_url": r.string(pod, "license_url", p, required=False),
-        "update_frequency": r.string(pod, "update_frequency", p, required=False),
-        "guid": r.string(pod, "guid", p, required=False),
-    }
-    if out["license_url"] and not _is_http_url(out["license_url"]):
-        r.problem(p + "license_url", "must be an absolute http(s) URL")
-    if out["guid"] and not UUID_RE.match(out["guid"]):
-        r.problem(p + "guid", "must be a lowercase UUID such as 917393e3-1b1e-5cef-ace4-…")
-    medium = r.string(pod, "medium", p, required=False, default="podcast") or "podcast"
-    if medium not in MEDIUM_VALUES:
-        r.problem(p + "medium", f"must be one of {', '.join(MEDIUMS)} (or a list form)")
-    out["medium"] = medium
-    funding = []
-    raw = pod.get("funding", [])
-    raw = [raw] if isinstance(raw, dict) else raw
-    if not isinstance(raw, list) or not all(isinstance(f, dict) for f in raw):
-        r.problem(p + "funding", 'must be a list of tables {url = "…", text = "…"}')
-        raw = []
-    for i, item in enumerate(raw):
-        where = f"{p}funding[{i}]."
-        r.unknown(item, {"url", "text"}, where)
-        url = r.string(item, "url", where)
-        if url and not _is_http_url(url):
-            r.problem(where + "url", "must be an absolute http(s) URL")
-        elif url:
-            funding.append(Funding(url, r.string(item, "text", where, required=False) or url))
-    out["funding"] = tuple(funding)
-    loc = pod.get("location")
-    if isinstance(loc, str):
-        loc = {"name": loc}
-    if loc is not None and not isinstance(loc, dict):
-        r.problem(p + "location", 'must be a string or a table {name = "…", geo = "geo:…"}')
-    elif loc is not None:
-        r.unknown(loc, {"name", "geo", "osm"}, p + "location.")
-        name = r.string(loc, "name", p + "location.")
-        if name:
-            out["location"] = Location(
-                name,
-                r.string(loc, "geo", p + "location.", required=False),
-                r.string(loc, "osm", p + "location.", required=False),
-            )
-    return out
-
-
-def _feeds(r: _Reader, value: Any, main_guid: Any) -> tuple[FeedSpec, ...]:
-    """The main feed plus every [[feeds]] table."""
-    main = FeedSpec(guid=main_guid if isinstance(main_guid, str) else None)
-    if value is None:
-        return (main,)
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        r.problem("feeds", 'must be [[feeds]] tables with key = "day1.xml"')
-        return (main,)
-    specs = [main]
-    for i, table in enumerate(value):
-        where = f"feeds[{i}]."
-        r.unknown(table, FEED_KEYS, where)
-        key = r.string(table, "key", where)
-        if key and (
-            not FEED_KEY_RE.match(key) or any(part in ("", ".", "..") for part in key.split("/"))
-        ):
-            r.problem(where + "key", f"{key!r} must be a lowercase ASCII name ending .xml")
-            key = None
-        if key and any(s.key == key for s in specs):
-            r.problem(where + "key", f"{key!r} is used by another feed; each needs its own")
-            key = None
-        latest = table.get("latest")
-        if latest is not None and (
-            isinstance(latest, bool) or not isinstance(latest, int) or latest < 1
-        ):
-            r.problem(where + "latest", "must be a whole number of 1 or more")
-            latest = None
-        guid = r.string(table, "guid", where, required=False)
-        if guid and not UUID_RE.match(guid):
-            r.problem(where + "guid", "must be a lowercase UUID")
-        filt = _filter(r, table.get("filter", {}), where + "filter")
-        if not filt and latest is None:
-            r.problem(
-                where + "filter", 'needs a filter such as filter = { day = "Day 1" } or latest = 50'
-            )
-        if key:
-            specs.append(
-                FeedSpec(
-                    key=key,
-                    title=r.string(table, "title", where, required=False),
-                    description=r.string(table, "description", where, required=False),
-                    filter=filt,
-                    latest=latest,
-                    guid=guid,
-                )
-            )
-    return tuple(specs)
-
-
-def _filter(r: _Reader, value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    if not isinstance(value, dict):
-        r.problem(where, 'must be a table, e.g. { day = "Day 1", track = ["A", "B"] }')
-        return ()
-    out = []
-    for name in sorted(value):
-        if name not in FILTER_FIELDS:
-            r.problem(f"{where}.{name}", f"unknown field (allowed: {', '.join(FILTER_FIELDS)})")
-            continue
-        raw = value[name]
-        items = raw if isinstance(raw, list) else [raw]
-        ok = all(isinstance(v, str | int) and not isinstance(v, bool) for v in items)
-        if not items or not ok:
-            r.problem(f"{where}.{name}", "must be a string or a list of strings")
-            continue
-        out.append((name, tuple(str(v) for v in items)))
-    return tuple(out)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import os
+import re
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +17,8 @@ from . import feed, frontmatter, media, rules, shownotes, site
 from .catalog import Catalog, Episode
 from .checkpoint import checkpoint
 from .config import Config
-from .errors import AudiofeedError, MediaError, Problem, ValidationError
+from .deploy import apply, forget_overwritten, publish_lock, remote_state
+from .errors import MediaError, Problem, ValidationError
 from .state import MANIFEST_KEY, Manifest, MediaRecord, ProbeCache, write_atomic
 from .storage import (
     Artifact,
@@ -32,17 +31,15 @@ from .storage import (
     plan,
 )
 from .storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA, STAGE_PAGE
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX: no lock
-    fcntl = None  # type: ignore[assignment]
+from .tagging import chapter_images, media_fingerprint, media_tags
 
 log = logging.getLogger("audiofeed")
 
+#: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
+PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
+
 FEED_KEY = "feed.xml"
 STATE_DIR = ".audiofeed"
-TAG_FORMAT = 1  # bump when the way tags are written changes: every recording is re-tagged
 
 
 @dataclass(frozen=True)
@@ -154,96 +151,63 @@ def _publish(config: Config, catalog: Catalog, options: Options, backend: Backen
     return report
 
 
-@contextmanager
-def publish_lock(root: Path, *, dry_run: bool) -> Iterator[None]:
-    """One publish of a show at a time: a second one fails at once with a clear error.
-    The kernel drops the lock when the process ends, however it ends (kill -9 included)."""
-    if dry_run or fcntl is None:
-        yield
-        return
-    path = root / STATE_DIR / "publish.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as f:
+@dataclass(frozen=True)
+class TagResult:
+    """One recording handled by ``audiofeed tag``."""
+
+    episode: Path
+    source: Path
+    copy: Path  # the tagged build copy; with dry_run, what the diff compares against
+    changes: list[str]
+
+
+def tag_show(config_path: Path, *, dry_run: bool = False) -> list[TagResult]:
+    """Tag the build copies of every recording without publishing; with ``dry_run`` write
+    nothing and list, per file, how its tags would change (against the latest build copy,
+    else the source recording)."""
+    config, catalog = load_show(config_path)
+    catalog, _ = assign_guids(catalog, dry_run=dry_run)
+    builder = Builder(config, catalog, Manifest(), {}, retag=True)
+    cover = config.podcast.image.read_bytes()
+    results, problems = [], []
+    for episode in catalog.episodes:
         try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise AudiofeedError(
-                "another 'audiofeed publish' of this show is running; wait for it to finish",
-                path=root,
-            ) from None
-        yield
+            results.append(_tag_one(builder, episode, cover, dry_run))
+        except MediaError as exc:
+            problems.append(Problem(exc.path, exc.field or "audio", exc.message))
+    builder.cache.save()
+    if problems:
+        raise ValidationError(problems=problems)
+    return results
 
 
-def forget_overwritten(
-    the_plan: Plan, manifest: Manifest, backend: Backend, build_dir: Path
-) -> None:
-    """Before overwriting published objects in place (pages, feeds), publish the old manifest
-    without them. A run that dies half-way then leaves no checksum vouching for an object it
-    may have replaced, so the next run compares it afresh instead of trusting a stale entry
-    (which, for a same-size edit that was reverted, would skip the object for ever)."""
-    stale = [a.key for a in the_plan.uploads if a.key in manifest.objects and a.key != MANIFEST_KEY]
-    if not stale:
-        return
-    interim = dataclasses.replace(
-        manifest, objects={k: v for k, v in manifest.objects.items() if k not in stale}
-    )
-    path = build_dir / ".interim-manifest.json"
-    data = interim.to_bytes()
-    write_atomic(path, data)
-    backend.put(
-        MANIFEST_KEY,
-        path,
-        content_type=content_type_for(MANIFEST_KEY),
-        cache_control=cache_control_for(MANIFEST_KEY),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
-    checkpoint("interim-manifest")
+def _tag_one(builder: Builder, episode: Episode, cover: bytes, dry_run: bool) -> TagResult:
+    if episode.audio is None:
+        raise MediaError("no recording attached", path=episode.path, field="audio")
+    facts = builder.source_facts(episode.audio)
+    media.validate_chapters(episode.chapters, facts["duration"], episode.path)
+    tags = media_tags(builder.config, episode, cover, shownotes.render(episode))
+    previous = latest_copy(builder.build_dir, episode)
+    current = media.read_file(previous or episode.audio)
+    changes = media.diff(current, tags, builder.config.tags)
+    if dry_run:
+        return TagResult(episode.path, episode.audio, previous or episode.audio, changes)
+    _, record = builder.media(episode, cover)
+    if episode.chapters:
+        builder.chapters_artifacts(episode)
+    return TagResult(episode.path, episode.audio, builder.build_dir / record.key, changes)
 
 
-def remote_state(
-    manifest: Manifest, listing: dict[str, RemoteObject], manifest_bytes: bytes | None = None
-) -> dict[str, RemoteObject]:
-    """What is published: the listing, with checksums from the manifest where sizes agree."""
-    state = {}
-    if manifest_bytes is not None:
-        manifest.objects.setdefault(
-            MANIFEST_KEY,
-            {"size": len(manifest_bytes), "sha256": hashlib.sha256(manifest_bytes).hexdigest()},
-        )
-    for key, obj in listing.items():
-        known = manifest.objects.get(key)
-        sha = obj.sha256 or (known["sha256"] if known and known.get("size") == obj.size else None)
-        state[key] = dataclasses.replace(obj, sha256=sha)
-    return state
-
-
-def apply(
-    the_plan: Plan, backend: Backend, progress: Callable[[int, int, str], None] | None = None
-) -> None:
-    """Upload in stage order (media … feed, manifest), then delete what --prune removes."""
-    uploads = the_plan.uploads
-    for n, action in enumerate(uploads, 1):
-        art = action.artifact
-        assert art is not None and art.path is not None, f"nothing local to upload for {art}"
-        log.info("uploading %d/%d %s (%s bytes)", n, len(uploads), art.key, f"{art.size:,}")
-        checkpoint(f"upload:{art.key}")
-        stored = backend.put(
-            art.key,
-            art.path,
-            content_type=art.content_type,
-            cache_control=art.cache_control,
-            sha256=art.sha256,
-        )
-        if stored.size != art.size:
-            raise AudiofeedError(
-                f"{art.key}: destination holds {stored.size} bytes, "
-                f"expected {art.size}; nothing after it was published"
-            )
-        checkpoint(f"uploaded:{art.key}")
-    for action in the_plan.deletions:
-        log.info("deleting %s", action.key)
-        checkpoint(f"delete:{action.key}")
-        backend.delete(action.key)
+def latest_copy(build_dir: Path, episode: Episode) -> Path | None:
+    """The newest tagged build copy of an episode's recording, if any."""
+    if episode.audio is None:
+        return None
+    ext = episode.audio.suffix.lower()
+    ext = PUBLISHED_EXTENSION.get(ext, ext)
+    pattern = re.compile(rf"^{re.escape(episode.slug)}-[0-9a-f]{{10}}{re.escape(ext)}$")
+    folder = build_dir / "audio"
+    copies = [p for p in folder.glob(f"{episode.slug}-*{ext}") if pattern.match(p.name)]
+    return max(copies, key=lambda p: p.stat().st_mtime_ns, default=None)
 
 
 class Builder:
@@ -281,9 +245,17 @@ class Builder:
                 continue
             artifacts.append(art)
             notes = shownotes.render(episode)
+            chapters_url = None
+            if episode.chapters:
+                extra = self.chapters_artifacts(episode)
+                artifacts += extra
+                chapters_url = self.config.url(extra[-1].key)
             transcript = self.transcript(episode, problems)
             if transcript:
                 artifacts.append(transcript)
+            image = self.episode_image(episode, problems)
+            if image:
+                artifacts.append(image)
             items.append(
                 feed.FeedItem(
                     episode=episode,
@@ -292,8 +264,10 @@ class Builder:
                     media_length=record.size,
                     media_type=record.mime,
                     duration=record.duration,
+                    chapters_url=chapters_url,
                     transcript_url=self.config.url(transcript.key) if transcript else None,
                     transcript_type=transcript_type(episode.transcript) if transcript else None,
+                    image_url=self.config.url(image.key) if image else None,
                 )
             )
         self.cache.save()
@@ -326,6 +300,17 @@ class Builder:
             raise ValidationError(problems=problems)
         return [self.bytes_artifact(key, data, STAGE_FEED) for key, data in built.items()]
 
+    def episode_image(self, episode: Episode, problems: list[Problem]) -> Artifact | None:
+        """The episode's own art (JPEG or PNG, as Apple requires), under a content-hashed key."""
+        if episode.image is None:
+            return None
+        if episode.image.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+            problems.append(
+                Problem(episode.path, "image", "must be a .jpg or .png file (Apple's art types)")
+            )
+            return None
+        return self.file_artifact(episode.image, f"images/{episode.slug}", STAGE_MEDIA)
+
     def transcript(self, episode: Episode, problems: list[Problem]) -> Artifact | None:
         """The episode's transcript file, uploaded under a content-hashed key."""
         if episode.transcript is None:
@@ -355,8 +340,9 @@ class Builder:
         if episode.audio is None:
             raise MediaError("no recording attached", path=episode.path, field="audio")
         facts = self.source_facts(episode.audio)
-        tags = media_tags(self.config, episode, cover, shownotes.render(episode).summary)
-        fingerprint = media_fingerprint(facts["sha256"], tags)
+        media.validate_chapters(episode.chapters, facts["duration"], episode.path)
+        tags = media_tags(self.config, episode, cover, shownotes.render(episode))
+        fingerprint = media_fingerprint(facts["sha256"], tags, self.config.tags)
         old = self.manifest.media.get(episode.guid or "")
         have = self.remote.get(old.key) if old else None
         if (
@@ -373,9 +359,9 @@ class Builder:
         log.info("tagging a copy of %s", episode.audio.name)
         tmp = self.build_dir / "audio" / f".{episode.slug}{ext}"
         checkpoint(f"tag:{episode.slug}")
-        info = media.tag_copy(episode.audio, tmp, tags)
+        info = media.tag_copy(episode.audio, tmp, tags, self.config.tags)
         sha = media.sha256_file(tmp)
-        key = f"audio/{episode.slug}-{sha[:10]}{ext}"
+        key = f"audio/{episode.slug}-{sha[:10]}{PUBLISHED_EXTENSION.get(ext, ext)}"
         os.replace(tmp, self.build_dir / key)
         checkpoint(f"tagged:{episode.slug}")
         record = MediaRecord(
@@ -383,11 +369,24 @@ class Builder:
             key=key,
             size=info.size,
             sha256=sha,
-            mime=info.mime,
+            mime=content_type_for(key),
             duration=round(info.duration, 3),
         )
         self.new_manifest.media[episode.guid or ""] = record
         return self.file_artifact(self.build_dir / key, None, STAGE_MEDIA, sha=sha), record
+
+    def chapters_artifacts(self, episode: Episode) -> list[Artifact]:
+        """The Podcasting 2.0 chapters file of an episode (the feed's podcast:chapters), last,
+        after the chapter images it points at."""
+        arts, urls = [], {}
+        for i, path in chapter_images(self.config, episode).items():
+            art = self.file_artifact(path, f"images/chapters/{episode.slug}-{i}", STAGE_MEDIA)
+            arts.append(art)
+            urls[i] = self.config.url(art.key)
+        data = media.chapters_json(episode.chapters, urls)
+        sha = hashlib.sha256(data).hexdigest()
+        key = f"chapters/{episode.slug}-{sha[:10]}.chapters.json"
+        return [*arts, self.bytes_artifact(key, data, STAGE_ASSET)]
 
     def remote_artifact(self, rec: MediaRecord) -> Artifact:
         return Artifact(
@@ -436,11 +435,16 @@ class Builder:
         )
 
     def clean(self) -> None:
-        """Drop tagged copies no episode refers to any more."""
-        keep = {rec.key for rec in self.new_manifest.media.values()}
-        audio_dir = self.build_dir / "audio"
-        if audio_dir.is_dir():
-            for path in audio_dir.iterdir():
+        """Drop tagged copies and chapter files no episode refers to any more."""
+        keep = {rec.key for rec in self.new_manifest.media.values()} | set(
+            self.new_manifest.objects
+        )
+        for folder in ("audio", "chapters"):
+            self._clean(self.build_dir / folder, keep)
+
+    def _clean(self, folder: Path, keep: set[str]) -> None:
+        if folder.is_dir():
+            for path in folder.iterdir():
                 if path.relative_to(self.build_dir).as_posix() not in keep:
                     if path.is_dir():
                         shutil.rmtree(path)
@@ -459,31 +463,3 @@ def feed_guid(data: bytes) -> str:
 
     found = etree.fromstring(data).findtext(f"channel/{{{feed.PODCAST_NS}}}guid")
     return (found or "").strip()
-
-
-def media_tags(config: Config, episode: Episode, cover: bytes, summary: str) -> media.Tags:
-    """The tags written into an episode's recording."""
-    pod = config.podcast
-    people = episode.speakers or episode.chairs
-    return media.Tags(
-        title=episode.title,
-        artist=", ".join(p.name for p in people) or pod.author,
-        album=pod.title,
-        album_artist=pod.author,
-        date=episode.start.date().isoformat(),
-        comment=summary,
-        guid=episode.guid,
-        cover=cover,
-        cover_mime="image/png" if pod.image.suffix.lower() == ".png" else "image/jpeg",
-    )
-
-
-def media_fingerprint(source_sha: str, tags: media.Tags) -> str:
-    """What makes a tagged copy: source bytes and every tag except the free-text comment."""
-    values = dataclasses.asdict(tags)
-    values.pop("comment")
-    values["cover"] = hashlib.sha256(tags.cover or b"").hexdigest()
-    blob = json.dumps(
-        {"format": TAG_FORMAT, "source": source_sha, "tags": values}, sort_keys=True, default=str
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()

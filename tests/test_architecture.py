@@ -20,6 +20,7 @@ ONLY_IN = {
 MUST_NOT_IMPORT = {
     "errors": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "config": {"catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    "feedconfig": {"catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "catalog": {"media", "shownotes", "feed", "site", "publish", "cli"},
     "media": {"shownotes", "feed", "site", "publish", "cli"},
     "shownotes": {"media", "feed", "site", "publish", "cli"},

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run
-from tests.support.show import ffmpeg_audio, tree_snapshot
+from tests.support.media import make_audio
+from tests.support.show import tree_snapshot
 
 EP = "episodes/04-public-procurement.md"
 EP5 = "episodes/05-levelling-up.md"
@@ -41,7 +42,7 @@ def break_text_as_mp3(show: Path) -> None:
 
 
 def break_m4a_named_mp3(show: Path) -> None:
-    ffmpeg_audio(show / "recordings" / "real.m4a", 2)
+    make_audio(show / "recordings" / "real.m4a", 2)
     shutil.move(show / "recordings" / "real.m4a", show / AUDIO)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from audiofeed.cli import cli
 from tests.support.cli import run
-from tests.support.show import ffmpeg_audio
+from tests.support.media import make_audio
 
 
 def all_commands(group=cli, prefix=()):
@@ -52,7 +52,7 @@ def test_init_then_publish_accepts_new_show(tmp_path: Path) -> None:
 def test_new_episode_from_flags_publishes(tmp_path: Path) -> None:
     run("init", "conf", cwd=tmp_path, check=True)
     show = tmp_path / "conf"
-    ffmpeg_audio(show / "recordings" / "talk.mp3", 2.5)
+    make_audio(show / "recordings" / "talk.mp3", 2.5)
     proc = run(
         "new",
         "--title",

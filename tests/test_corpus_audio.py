@@ -6,9 +6,11 @@ truncated, bit-flipped, zeroed, spliced. Every case publishes or fails with clea
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
+import tomli_w
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +47,13 @@ def fixtures(tmp_path_factory: pytest.TempPathFactory) -> Fixtures:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_mini_show(tmp_path_factory.mktemp("corpus-audio-show"))
+    """The mini show without chapters (they would not fit the 1.5 s recordings)."""
+    show = make_mini_show(tmp_path_factory.mktemp("corpus-audio-show"))
+    _, head, body = (show / EPISODE).read_text().split("+++\n", 2)
+    meta = tomllib.loads(head)
+    meta.pop("chapters", None)
+    (show / EPISODE).write_text(f"+++\n{tomli_w.dumps(meta)}+++\n{body}")
+    return show
 
 
 def flip(data: bytes, positions: list[float], bits: list[int]) -> bytes:
@@ -110,6 +118,8 @@ def test_audio_corpus(base: Path, fixtures: Fixtures, fmt: str, mutation: tuple)
         ep.write_text(re.sub(r'^audio = ".*"$', f'audio = "{rel}"', ep.read_text(), flags=re.M))
         before = snapshot(show / "public")
         out = invoke(show, "publish")
-        outcome = check_outcome(out, show, before, {Path(rel).name})
+        # FLAC, Vorbis, Opus, WAV tag fine but the feed rules refuse them as enclosures:
+        # that error names the feed item (ENC-03), not the file
+        outcome = check_outcome(out, show, before, {Path(rel).name, "ENC-03"})
         event(f"{fmt}: {outcome}")
         assert (show / rel).read_bytes() == data, "the source recording was modified"

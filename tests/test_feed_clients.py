@@ -126,7 +126,17 @@ def test_partytime_keeps_every_item_and_sees_podcasting20_tags(served):
     pt = partytime(base + "feed.xml")
     assert pt["ok"]
     support = {tag for tags in pt["pc20support"].values() for tag in tags}
-    for tag in ("guid", "locked", "person", "transcript", "season", "episode", "license", "medium"):
+    for tag in (
+        "guid",
+        "locked",
+        "person",
+        "chapters",
+        "transcript",
+        "season",
+        "episode",
+        "license",
+        "medium",
+    ):
         assert tag in support, (tag, pt["pc20support"])
     items = {i["guid"]: i for i in pt["items"]}
     assert set(items) == set(want)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from audiofeed import frontmatter
 from audiofeed.cli import cli
-from tests.support.show import ffmpeg_audio
+from tests.support.media import make_audio
 
 DATA = Path(__file__).parent / "data" / "schedules"
 
@@ -131,7 +131,7 @@ def test_imported_show_with_recordings_passes_check_and_publishes(show):
     assert "error: episodes/audiocon2024-101-opening.md: audio: missing" in check.stderr
     # recordings as a recording team names them: by pretalx code, one per session
     recordings = show / "recordings"
-    tone = ffmpeg_audio(show / "tone.mp3", 1.0)
+    tone = make_audio(show / "tone.mp3", 1.0)
     codes = [f"AC{n:04d}" for n in range(101, 125) if n not in (108, 110)]
     for code in codes:
         shutil.copy(tone, recordings / f"audiocon2024-{code}-master.mp3")

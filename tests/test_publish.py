@@ -12,7 +12,8 @@ import feedparser
 import podcastparser
 
 from tests.support.cli import run
-from tests.support.show import ffprobe_duration, tree_snapshot
+from tests.support.media import probe_duration
+from tests.support.show import tree_snapshot
 
 
 def episode_meta(show: Path) -> dict[str, dict]:
@@ -49,7 +50,7 @@ def test_demo_feed_parses_with_six_real_enclosures(show: Path) -> None:
         assert path.is_file()
         assert enc["file_size"] == path.stat().st_size
         assert enc["mime_type"] == {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a"}[path.suffix]
-        assert abs(ep["total_time"] - ffprobe_duration(path)) <= 0.5
+        assert abs(ep["total_time"] - probe_duration(path)) <= 0.5
     # feedparser reads the same feed: guids not rewritten, dates with zone
     d = feedparser.parse(str(show / "public" / "feed.xml"))
     assert d.bozo == 0, d.get("bozo_exception")
@@ -93,7 +94,7 @@ def test_dry_run_prints_plan_and_writes_nothing(show: Path) -> None:
     proc = run("publish", "--dry-run", cwd=show, check=True)
     assert "upload  feed.xml" in proc.stdout
     # 6 recordings, cover, transcript, 2 page assets, 6 episode pages, index, 2 feeds, manifest
-    assert re.search(r"total: 20 to upload \([\d,]+ bytes\)", proc.stdout)
+    assert re.search(r"total: 22 to upload \([\d,]+ bytes\)", proc.stdout)
     assert not (show / "public").exists()
 
 
@@ -162,3 +163,56 @@ def test_base_url_override(show: Path) -> None:
         e["enclosures"][0]["url"].startswith("https://podcast.example.org/soc22/audio/")
         for e in feed["episodes"]
     )
+
+
+def test_m4b_audiobook_container_is_published_as_m4a(show: Path) -> None:
+    from tests.support.media import make_audio
+
+    m4a = make_audio(show / "recordings" / "long.m4a", 3, "m4a")
+    m4a.rename(show / "recordings" / "long.m4b")
+    ep = show / "episodes" / "02-impact-bond-model.md"
+    ep.write_text(
+        re.sub(
+            r'^audio = ".*"$', 'audio = "recordings/long.m4b"', ep.read_text(), count=1, flags=re.M
+        )
+    )
+    run("publish", cwd=show, check=True)
+    (enc,) = [
+        e["enclosures"][0] for e in parse(show)["episodes"] if e["title"].startswith("Stretching")
+    ]
+    assert enc["url"].endswith(".m4a") and enc["mime_type"] == "audio/x-m4a"
+    assert enc["file_size"] == local_file(show, enc["url"]).stat().st_size
+
+
+def test_audio_apple_does_not_play_is_refused_with_advice(show: Path) -> None:
+    from tests.support.media import make_audio
+
+    make_audio(show / "recordings" / "talk.opus", 3, "opus")
+    ep = show / "episodes" / "02-impact-bond-model.md"
+    ep.write_text(
+        re.sub(
+            r'^audio = ".*"$', 'audio = "recordings/talk.opus"', ep.read_text(), count=1, flags=re.M
+        )
+    )
+    proc = run("publish", cwd=show)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "ENC-03" in proc.stderr and "ffmpeg -i IN -c:a aac" in proc.stderr
+    assert not (show / "public").exists()
+
+
+def test_episode_art_is_published_and_linked(show: Path) -> None:
+    from tests.support.media import make_image
+
+    make_image(show / "speaker.png", 1400)
+    ep = show / "episodes" / "05-levelling-up.md"
+    ep.write_text(ep.read_text().replace("+++\n", '+++\nimage = "speaker.png"\n', 1))
+    run("publish", cwd=show, check=True)
+    (art,) = [
+        e["episode_art_url"]
+        for e in parse(show)["episodes"]
+        if e["title"].startswith("How can central")
+    ]
+    assert re.search(r"/images/levelling-up-[0-9a-f]{10}\.png$", art)
+    assert local_file(show, art).read_bytes() == (show / "speaker.png").read_bytes()
+    others = [e for e in parse(show)["episodes"] if not e["title"].startswith("How can")]
+    assert all("/images/cover-" in (e.get("episode_art_url") or "/images/cover-") for e in others)

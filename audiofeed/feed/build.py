@@ -34,6 +34,7 @@ class FeedItem:
     chapters_url: str | None = None
     transcript_url: str | None = None
     transcript_type: str | None = None
+    image_url: str | None = None  # episode art (itunes:image); the show cover applies otherwise
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ def _item(fg: FeedGenerator, config: Config, item: FeedItem) -> None:
         explicit=config.podcast.explicit if e.explicit is None else e.explicit,
         persons=persons(e),
         chapters_url=item.chapters_url,
+        image_url=item.image_url,
         transcripts=transcripts,
         season=e.season,
         season_name=e.day,

@@ -123,6 +123,7 @@ class ItemTags:
     explicit: bool = False
     persons: list[P20Person] = field(default_factory=list)
     chapters_url: str | None = None
+    image_url: str | None = None
     transcripts: list[tuple[str, str, str | None]] = field(default_factory=list)  # url,type,lang
     season: int | None = None
     season_name: str | None = None
@@ -139,6 +140,8 @@ class Item(BaseEntryExtension):
     def extend_rss(self, item):  # type: ignore[no-untyped-def]
         t = self.tags
         xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = _bool(t.explicit)
+        if t.image_url:  # attribute form for any URL (FG-02)
+            xml_elem(f"{{{ITUNES_NS}}}image", item).attrib["href"] = t.image_url
         # item persons replace the channel's entirely (P2-person), so each item lists all
         for person in t.persons:
             _person(item, person)

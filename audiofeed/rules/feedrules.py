@@ -326,7 +326,11 @@ def _enclosure(
         c.add("ENC-02", f"{where}: enclosure length {length!r} must be the size in bytes (>0)")
     if type_:
         if type_ not in APPLE_TYPES:
-            c.add("ENC-03", f"{where}: enclosure type {type_!r} is not one Apple accepts")
+            c.add(
+                "ENC-03",
+                f"{where}: enclosure type {type_!r} is not one Apple accepts; publish MP3 "
+                "or AAC, e.g. ffmpeg -i IN -c:a aac -b:a 96k OUT.m4a",
+            )
         elif url:
             ext = PurePosixPath(urlsplit(url).path).suffix.lower()
             if ext not in APPLE_TYPES[type_]:

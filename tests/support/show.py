@@ -1,52 +1,12 @@
-"""Demo-show helpers: a copy of the show, real audio made by ffmpeg, tree snapshots."""
+"""Demo-show helpers: a copy of the show, tree snapshots."""
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_PARTS = ("config.toml", "cover.jpg", "episodes", "recordings")
-
-
-def ffmpeg_audio(path: Path, seconds: float = 3.0, *, freq: int = 440) -> Path:
-    """A real recording made by ffmpeg (sine tone); codec chosen by the extension."""
-    codec = {".mp3": ["-c:a", "libmp3lame", "-b:a", "64k"], ".m4a": ["-c:a", "aac", "-b:a", "64k"]}[
-        path.suffix
-    ]
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency={freq}:duration={seconds}",
-            "-ac",
-            "1",
-            "-ar",
-            "44100",
-            *codec,
-            str(path),
-        ],
-        check=True,
-    )
-    return path
-
-
-def ffprobe_duration(path: Path) -> float:
-    """Duration measured independently of mutagen."""
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return float(out.strip())
 
 
 def copy_demo_show(tmp_path: Path) -> Path:
