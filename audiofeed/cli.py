@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import sys
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -58,9 +61,14 @@ def _maybe_traceback(ctx: click.Context) -> None:
         traceback.print_exc()
 
 
+#: the live progress line while an upload runs on a terminal (log lines go above it)
+_live = None
+
+
 class _LineHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(self.format(record), err=True)
+        with _live.above() if _live else nullcontext():
+            click.echo(self.format(record), err=True)
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -268,52 +276,66 @@ def tag(ctx: click.Context, dry_run: bool) -> None:
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--remote", is_flag=True, help="Check the published feeds and enclosures instead.")
+@click.option("--base-url", help="With --remote: where to look (default: publish.base_url).")
 @click.pass_context
-def check(ctx: click.Context, strict: bool) -> None:
+def check(ctx: click.Context, strict: bool, remote: bool, base_url: str | None) -> None:
     """Validate config.toml, every episode and every recording; list every problem."""
-    from .check import check_show
+    if remote:
+        from .remote_check import check_published
 
-    problems = check_show(_config_path(ctx))
+        problems, ok_line = check_published(_config_path(ctx), base_url)
+    else:
+        from .check import check_show
+
+        problems = check_show(_config_path(ctx))
+        warnings = len(problems)
+        ok_line = "ok: no errors" + (f", {warnings} warning(s)" if warnings else "")
     for p in problems:
         click.echo(render_problem(p), err=True)
     errors = [p for p in problems if p.severity == "error" or strict]
     if errors:
         click.echo(f"{len(errors)} problem(s) found", err=True)
         ctx.exit(1)
-    click.echo("ok: no errors" + (f", {len(problems)} warning(s)" if problems else ""))
+    click.echo(ok_line)
 
 
 @cli.command()
 @click.option("-n", "--dry-run", is_flag=True, help="Build and print the plan; upload nothing.")
-@click.option(
-    "--prune",
-    is_flag=True,
-    help="Delete published objects nothing refers to (after the new feed is live).",
-)
+@click.option("--prune", is_flag=True, help="Delete what nothing refers to, after the new feed.")
 @click.option("--retag", is_flag=True, help="Tag every recording again (new media URLs).")
 @click.option("--base-url", help="Override publish.base_url from config.toml.")
+@click.option("--to", "destination", help="Override publish.destination: DIR or s3://BUCKET/PATH.")
+@click.option("--profile", help="AWS profile for s3:// (else AWS_PROFILE, env vars, a role).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (for CI).")
 @click.pass_context
-def publish(
-    ctx: click.Context, dry_run: bool, prune: bool, retag: bool, base_url: str | None
-) -> None:
-    """Tag copies of the recordings, build the feed, publish what changed (feed last)."""
-    from .publish import Options
+def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
+    """Tag copies of the recordings, build the feed, publish what changed (feed last).
+    s3:// credentials: the AWS standard chain only (environment, profile, role)."""
+    from .progress import LiveProgress
+    from .publish import Options, error_report
     from .publish import publish as run
 
-    report = run(
-        _config_path(ctx), Options(dry_run=dry_run, prune=prune, retag=retag, base_url=base_url)
-    )
+    global _live
+    dry_run = options["dry_run"]
+    _live = LiveProgress(sys.stderr) if sys.stderr.isatty() and not dry_run else None
+    try:
+        report = run(_config_path(ctx), Options(**options), progress=_live)
+    except AudiofeedError as exc:
+        if as_json:
+            click.echo(json.dumps(error_report(exc), indent=1))
+        raise
+    finally:
+        _live = None
     for w in report.warnings:
         click.echo(render_problem(w), err=True)
+    verb = "would assign" if dry_run else "assigned"
     for path in report.assigned_guids:
-        verb = "would assign" if dry_run else "assigned"
         click.echo(f"{verb} a new guid in {_rel(path)}", err=True)
-    if dry_run:
-        for line in report.plan.lines():
-            click.echo(line)
-    click.echo(report.summary())
-    click.echo(f"feed: {report.feed_url}")
-    click.echo(f"archive: {report.archive_url}")
+    for line in report.lines():
+        click.echo(line, err=as_json)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=1))
 
 
 @cli.command()
@@ -337,12 +359,10 @@ def serve(ctx: click.Context, port: int, host: str) -> None:
     from urllib.parse import urlsplit
 
     from .config import load
-    from .serve import make_server
+    from .serve import make_server, served_folder
 
     config = load(_config_path(ctx))
-    folder = config.destination_path
-    if not folder.is_dir():
-        raise AudiofeedError("not published yet; run 'audiofeed publish' first", path=folder)
+    folder = served_folder(config.path, config.publish.destination, config.publish.base_url)
     server = make_server(folder, host, port, verbose=ctx.obj["verbose"])
     actual = server.server_port
     base = f"http://{host}:{actual}/"

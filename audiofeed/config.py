@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .destination import STORAGE_KEYS, is_secret_key, storage_settings
 from .errors import ConfigError, Problem, ValidationError
 from .feedconfig import (  # noqa: F401 - re-exported
     MAIN_FEED_KEY,
@@ -70,8 +71,21 @@ class Podcast:
 
 @dataclass(frozen=True)
 class Publish:
+    """Where the show goes. Object storage settings apply to ``s3://`` destinations;
+    ``None`` leaves the value to the SDK's standard chain (environment, shared config)."""
+
     base_url: str
     destination: str = "public"
+    endpoint_url: str | None = None
+    region: str | None = None
+    addressing_style: str | None = None
+    acl: str | None = None
+    storage_class: str | None = None
+    profile: str | None = None
+
+    @property
+    def remote(self) -> bool:
+        return self.destination.startswith("s3://")
 
 
 @dataclass(frozen=True)
@@ -143,7 +157,7 @@ PODCAST_KEYS = {
     "location",
     "guid",
 }
-PUBLISH_KEYS = {"base_url", "destination"}
+PUBLISH_KEYS = {"base_url", "destination", *STORAGE_KEYS}
 SITE_KEYS = {"order"}
 TAGS_KEYS = {"id3_version", "strip_existing", "cover_max_px"}
 ID3_VERSIONS = ("2.4", "2.3")
@@ -209,7 +223,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     pub = _table(r, data, "publish")
     site = _table(r, data, "site", required=False)
     r.unknown(pod, PODCAST_KEYS, "podcast.")
-    r.unknown(pub, PUBLISH_KEYS, "publish.")
+    r.unknown({k: v for k, v in pub.items() if not is_secret_key(k)}, PUBLISH_KEYS, "publish.")
     r.unknown(site, SITE_KEYS, "site.")
 
     p = "podcast."
@@ -247,6 +261,9 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     if base_url and not is_http_url(base_url):
         r.problem("publish.base_url", f"{base_url!r} must be an absolute http(s) URL")
     destination = r.string(pub, "destination", "publish.", required=False, default="public")
+    storage, storage_problems = storage_settings(pub, destination or "public")
+    for key, message in storage_problems:
+        r.problem(key, message)  # values are never echoed (credentials)
     order = r.string(site, "order", "site.", required=False, default="programme")
     if order not in SITE_ORDERS:
         r.problem("site.order", f"{order!r} must be one of {', '.join(SITE_ORDERS)}")
@@ -274,7 +291,9 @@ def parse(data: dict[str, Any], path: Path) -> Config:
             **p20,
         ),
         feeds=feeds,
-        publish=Publish(base_url=base_url.rstrip("/") + "/", destination=destination or "public"),
+        publish=Publish(
+            base_url=base_url.rstrip("/") + "/", destination=destination or "public", **storage
+        ),
         site=Site(order=order or "programme"),
         tags=tag_settings,
     )

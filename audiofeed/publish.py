@@ -8,7 +8,7 @@ import logging
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import catalog as catalog_mod
@@ -17,26 +17,57 @@ from . import feed, frontmatter, media, rules, shownotes, site
 from .catalog import Catalog, Episode
 from .checkpoint import checkpoint
 from .config import Config
-from .deploy import apply, forget_overwritten, publish_lock, remote_state
+from .deploy import (
+    Applied,
+    NoProgress,
+    Progress,
+    apply,
+    check_unknown,
+    forget_overwritten,
+    publish_lock,
+    remote_state,
+    verify,
+)
 from .errors import MediaError, Problem, ValidationError
+from .report import Report, error_report
 from .state import MANIFEST_KEY, Manifest, MediaRecord, ProbeCache, write_atomic
 from .storage import (
     Artifact,
     Backend,
-    Plan,
     RemoteObject,
+    RemoteSettings,
     cache_control_for,
     content_type_for,
     open_backend,
     plan,
 )
-from .storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA, STAGE_PAGE
+from .storage.plan import (
+    STAGE_ASSET,
+    STAGE_FEED,
+    STAGE_MANIFEST,
+    STAGE_MEDIA,
+    STAGE_PAGE,
+)
 from .tagging import chapter_images, media_fingerprint, media_tags
 
 log = logging.getLogger("audiofeed")
 
 #: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
 PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
+
+__all__ = [
+    "Applied",
+    "NoProgress",
+    "Options",
+    "Progress",
+    "Report",
+    "apply",
+    "check_unknown",
+    "error_report",
+    "publish",
+    "remote_state",
+    "verify",
+]
 
 FEED_KEY = "feed.xml"
 STATE_DIR = ".audiofeed"
@@ -48,38 +79,8 @@ class Options:
     prune: bool = False
     retag: bool = False
     base_url: str | None = None
-
-
-@dataclass
-class Report:
-    """What a publish did (or, with --dry-run, would do)."""
-
-    destination: str
-    feed_url: str
-    plan: Plan
-    dry_run: bool
-    episodes: int
-    archive_url: str = ""
-    assigned_guids: list[Path] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    def summary(self) -> str:
-        p = self.plan
-        if not p.changes:
-            return (
-                f"nothing changed: {len(p.of('skip'))} objects already up to date at "
-                f"{self.destination}"
-            )
-        verb = "would upload" if self.dry_run else "uploaded"
-        deleted = (
-            f", {'would delete' if self.dry_run else 'deleted'} {len(p.deletions)}"
-            if p.deletions
-            else ""
-        )
-        return (
-            f"{verb} {len(p.uploads)} objects ({p.upload_bytes:,} bytes){deleted}, "
-            f"{len(p.of('skip'))} unchanged, to {self.destination}"
-        )
+    destination: str | None = None  # --to: overrides publish.destination
+    profile: str | None = None  # --profile: overrides publish.profile
 
 
 def load_show(config_path: Path, base_url: str | None = None) -> tuple[Config, Catalog]:
@@ -112,19 +113,42 @@ def assign_guids(catalog: Catalog, *, dry_run: bool) -> tuple[Catalog, list[Path
     ]
 
 
+def settings_for(config: Config, options: Options) -> RemoteSettings:
+    """Object storage settings from [publish], with --profile on top."""
+    pub = config.publish
+    return RemoteSettings(
+        endpoint_url=pub.endpoint_url,
+        region=pub.region,
+        addressing_style=pub.addressing_style,
+        acl=pub.acl,
+        storage_class=pub.storage_class,
+        profile=options.profile or pub.profile,
+    )
+
+
 def publish(
-    config_path: Path, options: Options = Options(), backend: Backend | None = None
+    config_path: Path,
+    options: Options = Options(),
+    backend: Backend | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Build the show and bring the destination up to date; the feed goes live last."""
     config, catalog = load_show(config_path, options.base_url)
     with publish_lock(config.root, dry_run=options.dry_run):
-        return _publish(config, catalog, options, backend)
+        return _publish(config, catalog, options, backend, progress)
 
 
-def _publish(config: Config, catalog: Catalog, options: Options, backend: Backend | None) -> Report:
+def _publish(
+    config: Config,
+    catalog: Catalog,
+    options: Options,
+    backend: Backend | None,
+    progress: Progress | None,
+) -> Report:
     catalog, assigned = assign_guids(catalog, dry_run=options.dry_run)
     checkpoint("loaded")
-    backend = backend or open_backend(config.publish.destination, config.root)
+    destination = options.destination or config.publish.destination
+    backend = backend or open_backend(destination, config.root, settings_for(config, options))
     log.info("reading published state from %s", backend.describe())
     manifest_bytes = backend.get(MANIFEST_KEY)
     manifest = Manifest.from_bytes(manifest_bytes)
@@ -132,7 +156,14 @@ def _publish(config: Config, catalog: Catalog, options: Options, backend: Backen
     builder = Builder(config, catalog, manifest, remote, retag=options.retag)
     artifacts = builder.build()
     checkpoint("built")
-    the_plan = plan(artifacts, remote, prune=options.prune)
+    remote = check_unknown(remote, artifacts, backend, prune=options.prune)
+    wanted = {a.key for a in artifacts}
+    # what audiofeed did not publish (no manifest entry, no sha256 metadata) is never pruned
+    ours = {k: o for k, o in remote.items() if k in wanted or o.sha256 is not None}
+    foreign = len(remote) - len(ours) if options.prune else 0  # only known after HEADs
+    if foreign:
+        log.info("leaving %d object(s) audiofeed did not publish", foreign)
+    the_plan = plan(artifacts, ours, prune=options.prune)
     report = Report(
         destination=backend.describe(),
         feed_url=config.url(FEED_KEY),
@@ -142,10 +173,11 @@ def _publish(config: Config, catalog: Catalog, options: Options, backend: Backen
         episodes=len(catalog.episodes),
         assigned_guids=assigned,
         warnings=list(catalog.warnings),
+        foreign=foreign,
     )
     if not options.dry_run:
         forget_overwritten(the_plan, manifest, backend, builder.build_dir)
-        apply(the_plan, backend)
+        report.applied = apply(the_plan, backend, progress)
         checkpoint("applied")
         builder.clean()
     return report

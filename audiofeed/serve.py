@@ -11,6 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .errors import AudiofeedError
 from .storage.types import content_type_for
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -94,6 +95,22 @@ class Handler(SimpleHTTPRequestHandler):
                 break
             outputfile.write(chunk)
             remaining -= len(chunk)
+
+
+def served_folder(config_path: Path, destination: str, base_url: str) -> Path:
+    """The published folder ``serve`` serves; an s3:// destination is served by its bucket."""
+    if destination.startswith("s3://"):
+        raise AudiofeedError(
+            f"is {destination}: the show is served from there at {base_url}; 'serve' is for "
+            "folder destinations (try 'audiofeed publish --to public --base-url "
+            "http://127.0.0.1:8000/')",
+            path=config_path,
+            field="publish.destination",
+        )
+    folder = (config_path.parent / destination).resolve()
+    if not folder.is_dir():
+        raise AudiofeedError("not published yet; run 'audiofeed publish' first", path=folder)
+    return folder
 
 
 def make_server(

@@ -29,6 +29,11 @@ MUST_NOT_IMPORT = {
     "storage": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "publish": {"cli"},
     "rules": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    "destination": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    "deploy": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    "report": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    "remote_check": {"catalog", "media", "feed", "site", "publish", "cli"},
+    "progress": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "importers": {"media", "shownotes", "feed", "site", "publish", "cli"},
 }
 

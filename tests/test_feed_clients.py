@@ -7,10 +7,6 @@ $NODE_PATH or tests/node/node_modules (scripts/install-test-deps.sh installs bot
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import sqlite3
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +17,8 @@ import pytest
 
 from audiofeed.publish import Options, publish
 from audiofeed.serve import make_server
+from tests.support import clients
 from tests.support.feed_helpers import load
-
-HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture
@@ -52,80 +47,31 @@ def expected(show: Path) -> dict[str, dict]:
     return out
 
 
-def gpo_exe() -> str:
-    repo_cache = HERE.parent / ".cache/testdeps/gpodder/bin/gpo"
-    exe = os.environ.get("AUDIOFEED_GPO") or shutil.which("gpo") or str(repo_cache)
-    assert Path(exe).is_file(), "gpo missing: run bash scripts/install-test-deps.sh"
-    return exe
-
-
 def test_gpo_subscribes_lists_six_episodes_and_downloads_one_identical(served, tmp_path):
     base, show = served
-    feed_url = base + "feed.xml"
-    home = tmp_path / "gpodder"
-    downloads = home / "Downloads"
-    downloads.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env.update(GPODDER_HOME=str(home), GPODDER_DOWNLOAD_DIR=str(downloads), HOME=str(home))
     want = expected(show)
     guid = next(g for g, v in want.items() if v["key"].endswith(".m4a"))
-
-    def gpo(*args: str) -> str:
-        proc = subprocess.run(
-            [gpo_exe(), *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-            cwd=home,
-        )
-        assert proc.returncode == 0, proc.stderr
-        return proc.stdout + proc.stderr
-
-    out = gpo("subscribe", feed_url)
-    assert "Successfully added" in out, out
-    gpo("update", feed_url)
-    listing = gpo("episodes", "--guid", feed_url)
+    result = clients.gpo(base + "feed.xml", tmp_path, guid=guid).check()
+    listing = result.commands[2].stdout  # gpo episodes --guid
     for g in want:
         assert g in listing, listing
-    out = gpo("download", feed_url, guid)
-    assert "ERROR" not in out and "Traceback" not in out, out
-    con = sqlite3.connect(home / "Database")
-    con.row_factory = sqlite3.Row
-    rows = {r["guid"]: dict(r) for r in con.execute("SELECT * FROM episode")}
-    con.close()
-    assert set(rows) == set(want)
+    assert {e["guid"] for e in result.episodes} == set(want)
     for g, v in want.items():
-        assert rows[g]["title"] == v["title"]
-        assert rows[g]["total_time"] == v["duration"]
-        assert rows[g]["url"] == base + v["key"]
-    files = [p for p in downloads.rglob("*") if p.is_file()]
-    assert len(files) == 1 and not files[0].name.endswith(".partial"), files
-    assert files[0].read_bytes() == (show / "public" / want[guid]["key"]).read_bytes()
-    assert rows[guid]["download_filename"] == files[0].name
-
-
-def partytime(url: str) -> dict:
-    node_path = os.environ.get("NODE_PATH") or str(HERE / "node" / "node_modules")
-    proc = subprocess.run(
-        ["node", str(HERE / "partytime_dump.js"), url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "NODE_PATH": node_path},
-    )
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
-    assert line, proc.stdout + proc.stderr
-    return json.loads(line[len("RESULT ") :])
+        row = result.episode(g)
+        assert row["title"] == v["title"]
+        assert row["total_time"] == v["duration"]
+        assert row["url"] == base + v["key"]
+    assert len(result.files) == 1, result.files
+    assert result.files[0].read_bytes() == (show / "public" / want[guid]["key"]).read_bytes()
+    assert result.episode(guid)["download_filename"] == result.files[0].name
 
 
 def test_partytime_keeps_every_item_and_sees_podcasting20_tags(served):
     base, show = served
     want = expected(show)
-    pt = partytime(base + "feed.xml")
-    assert pt["ok"]
-    support = {tag for tags in pt["pc20support"].values() for tag in tags}
+    pt = clients.partytime(base + "feed.xml")
+    assert pt.ok, pt.error
+    support = {tag for tags in pt.pc20support.values() for tag in tags}
     for tag in (
         "guid",
         "locked",
@@ -137,23 +83,23 @@ def test_partytime_keeps_every_item_and_sees_podcasting20_tags(served):
         "license",
         "medium",
     ):
-        assert tag in support, (tag, pt["pc20support"])
-    items = {i["guid"]: i for i in pt["items"]}
+        assert tag in support, (tag, pt.pc20support)
+    items = {i["guid"]: i for i in pt.items}
     assert set(items) == set(want)
     for g, v in want.items():
         assert items[g]["title"] == v["title"]
         assert items[g]["duration"] == v["duration"]
         assert items[g]["enclosure"]["url"] == base + v["key"]
         assert items[g]["podcastSeason"]["name"] == "Day 1"
-    assert pt["channel"]["itunesCategory"] == ["Government", "Business > Non-Profit"]
-    assert pt["channel"]["guid"] and pt["channel"]["locked"]
-    transcripts = [t for i in pt["items"] for t in i.get("podcastTranscripts", [])]
+    assert pt.channel["itunesCategory"] == ["Government", "Business > Non-Profit"]
+    assert pt.channel["guid"] and pt.channel["locked"]
+    transcripts = [t for i in pt.items for t in i.get("podcastTranscripts", [])]
     assert len(transcripts) == 1 and transcripts[0]["type"] == "text/vtt"
     vtt = show / "recordings/01-outcomes-measurement.vtt"
     key = transcripts[0]["url"].removeprefix(base)
     assert (show / "public" / key).read_bytes() == vtt.read_bytes()
-    day = partytime(base + "day1.xml")
-    assert len(day["items"]) == 6 and day["channel"]["guid"] != pt["channel"]["guid"]
+    day = clients.partytime(base + "day1.xml")
+    assert len(day.items) == 6 and day.channel["guid"] != pt.channel["guid"]
 
 
 def test_podcastparser_and_feedparser_read_every_item(served):

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+#: Called with the number of bytes just transferred (from any thread). It may raise
+#: ``TransferCancelled`` to abort the transfer: nothing of it becomes visible.
+BytesCallback = Callable[[int], None]
+
+
+class TransferCancelled(Exception):
+    """Raised by a progress callback to stop an upload (Ctrl+C, another upload failed)."""
 
 
 @dataclass(frozen=True)
@@ -17,15 +26,35 @@ class RemoteObject:
     content_type: str | None = None
 
 
+@dataclass(frozen=True)
+class RemoteSettings:
+    """How to reach object storage (``[publish]`` in config.toml; never credentials).
+
+    ``None`` means "whatever the SDK's standard chain says" (environment, shared config)."""
+
+    endpoint_url: str | None = None
+    region: str | None = None
+    addressing_style: str | None = None  # "auto" | "path" | "virtual"
+    acl: str | None = None  # "public-read" or None (bucket policy decides)
+    storage_class: str | None = None
+    profile: str | None = None
+
+
 class Backend(Protocol):
-    """A place objects are published to. Keys are '/'-separated, relative, never '..'."""
+    """A place objects are published to. Keys are '/'-separated, relative, never '..'.
+
+    Implementations are safe to call from several threads at once."""
 
     def describe(self) -> str:
         """Where this is, for messages (never includes secrets)."""
         ...
 
     def list(self) -> dict[str, RemoteObject]:
-        """Every object under the destination."""
+        """Every object under the destination (``sha256`` only where it costs nothing)."""
+        ...
+
+    def head(self, key: str) -> RemoteObject | None:
+        """What is stored under ``key`` (size, sha256, Content-Type), or None if absent."""
         ...
 
     def get(self, key: str) -> bytes | None:
@@ -33,9 +62,17 @@ class Backend(Protocol):
         ...
 
     def put(
-        self, key: str, source: Path, *, content_type: str, cache_control: str, sha256: str
-    ) -> RemoteObject:
-        """Store ``source`` under ``key`` atomically and verify it; return what is stored."""
+        self,
+        key: str,
+        source: Path,
+        *,
+        content_type: str,
+        cache_control: str,
+        sha256: str,
+        progress: BytesCallback | None = None,
+    ) -> None:
+        """Store ``source`` under ``key`` atomically (readers see the old object or the new
+        one, never part of one), streaming it; report bytes sent through ``progress``."""
         ...
 
     def delete(self, key: str) -> None:

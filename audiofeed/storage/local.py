@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
 from ..checkpoint import checkpoint
 from ..errors import StorageError
-from .base import RemoteObject
+from .base import BytesCallback, RemoteObject
+from .types import content_type_for
 
 TEMP_PREFIX = ".audiofeed-tmp-"
+CHUNK = 1 << 20
 
 
 class LocalBackend:
@@ -41,6 +43,22 @@ class LocalBackend:
                 result[key] = RemoteObject(key=key, size=path.stat().st_size)
         return result
 
+    def head(self, key: str) -> RemoteObject | None:
+        """Size, sha256 (read back from disk: a folder has no metadata) and the Content-Type
+        a web server would send for the key."""
+        path = self._path(key)
+        digest = hashlib.sha256()
+        try:
+            with open(path, "rb") as f:
+                while chunk := f.read(CHUNK):
+                    digest.update(chunk)
+                size = f.tell()
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+        except OSError as exc:
+            raise StorageError(f"cannot read {key}: {exc.strerror}", path=self.root) from exc
+        return RemoteObject(key, size, digest.hexdigest(), content_type_for(key))
+
     def get(self, key: str) -> bytes | None:
         try:
             return self._path(key).read_bytes()
@@ -50,15 +68,25 @@ class LocalBackend:
             raise StorageError(f"cannot read {key}: {exc.strerror}", path=self.root) from exc
 
     def put(
-        self, key: str, source: Path, *, content_type: str, cache_control: str, sha256: str
-    ) -> RemoteObject:
+        self,
+        key: str,
+        source: Path,
+        *,
+        content_type: str,
+        cache_control: str,
+        sha256: str,
+        progress: BytesCallback | None = None,
+    ) -> None:
         dest = self._path(key)
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=dest.parent)
             try:
                 with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                    shutil.copyfileobj(src, out, 1 << 20)
+                    while chunk := src.read(CHUNK):
+                        out.write(chunk)
+                        if progress:
+                            progress(len(chunk))
                     out.flush()
                     os.fsync(out.fileno())
                 os.chmod(tmp, 0o644)
@@ -69,12 +97,6 @@ class LocalBackend:
                     os.unlink(tmp)
         except OSError as exc:
             raise StorageError(f"cannot write {key}: {exc.strerror}", path=self.root) from exc
-        size = dest.stat().st_size
-        if size != source.stat().st_size:
-            raise StorageError(
-                f"{key}: wrote {size} bytes, expected {source.stat().st_size}", path=self.root
-            )
-        return RemoteObject(key=key, size=size, sha256=sha256, content_type=content_type)
 
     def delete(self, key: str) -> None:
         path = self._path(key)

@@ -1,0 +1,71 @@
+"""The destination part of ``[publish]`` in config.toml: a folder or ``s3://BUCKET/PREFIX``
+and how to reach object storage. Validated here; credentials are refused, never echoed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+#: optional [publish] keys for s3:// destinations (None: the SDK's standard chain decides)
+STORAGE_KEYS = ("endpoint_url", "region", "addressing_style", "acl", "storage_class", "profile")
+ADDRESSING_STYLES = ("auto", "path", "virtual")
+ACLS = ("public-read", "private")
+S3_DESTINATION_RE = re.compile(r"^s3://[A-Za-z0-9][A-Za-z0-9._-]{2,254}(/[^\s]*)?$")
+SECRET_KEY_RE = re.compile(r"secret|access_key|key_id|password|token|credential", re.IGNORECASE)
+NO_SECRETS = (
+    "credentials never go in config.toml; remove it and use the environment "
+    "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or a shared profile (publish.profile, --profile)"
+)
+
+
+def is_secret_key(key: str) -> bool:
+    """A key that looks like a credential (reported as such, not as an unknown key)."""
+    return bool(SECRET_KEY_RE.search(key))
+
+
+def storage_settings(
+    pub: dict[str, Any], destination: str
+) -> tuple[dict[str, str | None], list[tuple[str, str]]]:
+    """The storage keys of a ``[publish]`` table and every problem as (field, message)."""
+    p = "publish."
+    problems = [(p + key, NO_SECRETS) for key in sorted(pub) if is_secret_key(key)]
+    if "://" in destination and not S3_DESTINATION_RE.match(destination):
+        problems.append(
+            (
+                p + "destination",
+                f"{destination!r}: use a folder such as 'public' or s3://BUCKET/PREFIX "
+                "(bucket names: 3 or more letters, digits, '.', '-', '_')",
+            )
+        )
+    values: dict[str, str | None] = {}
+    for key in STORAGE_KEYS:
+        value = pub.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.append((p + key, "must be a non-empty string"))
+            value = None
+        values[key] = value.strip() if value else None
+    endpoint = values["endpoint_url"]
+    if endpoint:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(
+                (
+                    p + "endpoint_url",
+                    "must be an absolute http(s) URL such as https://s3.example.com",
+                )
+            )
+        elif parts.username is not None or parts.password is not None:
+            problems.append((p + "endpoint_url", NO_SECRETS))  # never echo it
+            values["endpoint_url"] = None
+    if values["addressing_style"] and values["addressing_style"] not in ADDRESSING_STYLES:
+        problems.append((p + "addressing_style", f"must be one of {', '.join(ADDRESSING_STYLES)}"))
+    if values["acl"] and values["acl"] not in ACLS:
+        problems.append(
+            (
+                p + "acl",
+                f"must be one of {', '.join(ACLS)} (or leave it out when a bucket policy "
+                "makes objects public)",
+            )
+        )
+    return values, problems

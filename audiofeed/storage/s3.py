@@ -1,0 +1,310 @@
+"""S3-compatible object storage as destination (AWS S3, R2, B2, MinIO, SeaweedFS …).
+
+The only module that imports boto3/botocore, and only when an ``s3://`` destination is used
+(importing boto3 costs a few hundred milliseconds). Credentials come from boto3's standard
+chain alone (environment, shared config/profile, instance role); nothing here stores,
+logs or formats them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import StorageError
+from .base import BytesCallback, RemoteObject, RemoteSettings, TransferCancelled
+
+#: S3 bucket names (and the looser names other servers accept: dots, upper case for B2 …).
+BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$")
+SHA256_META = "sha256"  # stored as x-amz-meta-sha256
+MB = 1024 * 1024
+PART_SIZE = 8 * MB  # multipart threshold and part size: memory stays ~ PART_SIZE x CONCURRENCY
+CONCURRENCY = 4  # parts in flight per file
+#: Optional upload cap in bytes per second (conference Wi-Fi, shared uplinks); env only.
+BANDWIDTH_ENV = "AUDIOFEED_S3_MAX_BANDWIDTH"
+
+CREDENTIAL_CODES = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidToken",
+    "ExpiredToken",
+    "TokenRefreshRequired",
+    "AuthorizationHeaderMalformed",
+    "InvalidSecurity",
+    "UnrecognizedClientException",
+}
+DENIED_CODES = {"AccessDenied", "AllAccessDisabled", "Forbidden", "403"}
+MISSING_BUCKET_CODES = {"NoSuchBucket"}
+CREDENTIALS_HINT = (
+    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile "
+    "(credentials never go in config.toml)"
+)
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/some/prefix`` -> ("bucket", "some/prefix")."""
+    rest = url[len("s3://") :] if url.startswith("s3://") else url
+    bucket, _, prefix = rest.partition("/")
+    prefix = "/".join(part for part in prefix.split("/") if part)
+    if not BUCKET_RE.match(bucket):
+        raise StorageError(
+            f"{url!r} is not s3://BUCKET/PREFIX (bucket names are 3-255 letters, digits, "
+            "'.', '-' or '_')",
+            field="publish.destination",
+        )
+    if ".." in prefix.split("/"):
+        raise StorageError(f"{url!r}: the prefix may not contain '..'", field="publish.destination")
+    return bucket, prefix
+
+
+class S3Backend:
+    """Publishes into ``bucket`` under ``prefix`` through boto3's transfer manager."""
+
+    def __init__(self, url: str, settings: RemoteSettings | None = None):
+        self.bucket, self.prefix = parse_url(url)
+        self.settings = settings = settings or RemoteSettings()
+        with self._errors("connect"):
+            import boto3
+            from boto3.s3.transfer import TransferConfig
+            from botocore.config import Config
+
+            session = boto3.session.Session(profile_name=settings.profile)
+            retries: dict[str, Any] = {}
+            if not os.environ.get("AWS_RETRY_MODE") and not os.environ.get("AWS_MAX_ATTEMPTS"):
+                # backoff with jitter for throttling (503 SlowDown) and 5xx; env vars win
+                retries = {"mode": "standard", "max_attempts": 6}
+            base = Config(
+                s3={"addressing_style": settings.addressing_style or "auto"},
+                connect_timeout=10,
+                read_timeout=60,
+                max_pool_connections=32,
+                user_agent_extra="audiofeed",
+            )
+
+            def client(config: Any) -> Any:
+                return session.client(
+                    "s3",
+                    endpoint_url=settings.endpoint_url,  # None: AWS_ENDPOINT_URL(_S3) or AWS
+                    region_name=settings.region,  # None: AWS_REGION / the profile's region
+                    config=config,
+                )
+
+            self.client = client(base.merge(Config(retries=retries)) if retries else base)
+            # the first request (reading the manifest) fails fast on a wrong endpoint
+            self.quick = client(
+                base.merge(
+                    Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5)
+                )
+            )
+            bandwidth = os.environ.get(BANDWIDTH_ENV, "").strip()
+            if bandwidth and not bandwidth.isdigit():
+                raise StorageError(
+                    f"{bandwidth!r} is not a number of bytes per second (e.g. 5000000)",
+                    field=BANDWIDTH_ENV,
+                )
+            self.transfer = TransferConfig(
+                multipart_threshold=PART_SIZE,
+                multipart_chunksize=PART_SIZE,
+                max_concurrency=CONCURRENCY,
+                use_threads=True,
+                max_bandwidth=int(bandwidth) if bandwidth else None,
+            )
+        self.endpoint = _public(self.client.meta.endpoint_url)
+
+    # -- naming --------------------------------------------------------------------------
+    def describe(self) -> str:
+        where = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+        return f"{where} ({self.endpoint})"
+
+    def _key(self, key: str) -> str:
+        if key.startswith("/") or ".." in key.split("/"):
+            raise StorageError(f"object key {key!r} escapes the destination")
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _rel(self, full: str) -> str:
+        return full[len(self.prefix) + 1 :] if self.prefix else full
+
+    # -- errors --------------------------------------------------------------------------
+    @contextmanager
+    def _errors(self, doing: str, key: str | None = None) -> Iterator[None]:
+        """Turn SDK exceptions into one StorageError line that never includes a secret."""
+        try:
+            yield
+        except StorageError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc, doing, key) from None
+
+    def _translate(self, exc: Exception, doing: str, key: str | None) -> StorageError:
+        from botocore import exceptions as bx
+
+        bucket = getattr(self, "bucket", "?")
+        endpoint = getattr(self, "endpoint", None) or _public(self.settings.endpoint_url or "AWS")
+        what = f"{doing} {key}" if key else doing
+        if isinstance(exc, bx.ProfileNotFound):
+            name = getattr(exc, "kwargs", {}).get("profile") or self.settings.profile
+            return StorageError(
+                f"profile {name!r} not found in the AWS shared config files",
+                field="--profile" if self.settings.profile else "AWS_PROFILE",
+            )
+        if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
+            return StorageError(f"no usable credentials for {endpoint}: {CREDENTIALS_HINT}")
+        if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
+            return StorageError(
+                f"cannot reach {endpoint} ({type(exc).__name__}); check publish.endpoint_url "
+                "and your network"
+            )
+        if isinstance(exc, bx.ReadTimeoutError | bx.ConnectionClosedError):
+            return StorageError(f"{what}: {endpoint} stopped answering; run publish again")
+        if isinstance(exc, bx.ClientError):
+            err = exc.response.get("Error", {})
+            code = str(err.get("Code", ""))
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code in MISSING_BUCKET_CODES:
+                return StorageError(
+                    f"bucket {bucket!r} does not exist at {endpoint}; create it or fix "
+                    "publish.destination",
+                    field="publish.destination",
+                )
+            if code in CREDENTIAL_CODES:
+                return StorageError(
+                    f"credentials rejected by {endpoint} ({code}): {CREDENTIALS_HINT}"
+                )
+            if code in DENIED_CODES or status == 403:
+                return StorageError(
+                    f"access denied to s3://{bucket} at {endpoint} while trying to {what} "
+                    f"({code or status}); the credentials need s3:ListBucket, s3:GetObject, "
+                    "s3:PutObject (and s3:DeleteObject for --prune)"
+                )
+            message = _one_line(str(err.get("Message") or ""))
+            return StorageError(f"{what}: {endpoint} answered {code or status}: {message}")
+        if isinstance(exc, bx.BotoCoreError):
+            return StorageError(f"{what}: {_one_line(str(exc))}")
+        if isinstance(exc, OSError):
+            return StorageError(f"{what}: {exc.strerror or exc}")
+        return StorageError(f"{what}: {type(exc).__name__}")
+
+    # -- reading -------------------------------------------------------------------------
+    def list(self) -> dict[str, RemoteObject]:
+        result: dict[str, RemoteObject] = {}
+        with self._errors("list"):
+            paginator = self.client.get_paginator("list_objects_v2")
+            kwargs: dict[str, str] = {"Bucket": self.bucket}
+            if self.prefix:
+                kwargs["Prefix"] = self.prefix + "/"
+            for page in paginator.paginate(**kwargs):
+                for item in page.get("Contents", []):
+                    full = item["Key"]
+                    if full.endswith("/"):
+                        continue  # "folder" markers some tools create
+                    key = self._rel(full)
+                    result[key] = RemoteObject(key=key, size=int(item["Size"]))
+        return result
+
+    def head(self, key: str) -> RemoteObject | None:
+        from botocore.exceptions import ClientError
+
+        with self._errors("check", key):
+            try:
+                resp = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                raise
+        meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
+        return RemoteObject(
+            key=key,
+            size=int(resp["ContentLength"]),
+            sha256=meta.get(SHA256_META),
+            content_type=resp.get("ContentType"),
+        )
+
+    def get(self, key: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        with self._errors("read", key):
+            try:
+                resp = self.quick.get_object(Bucket=self.bucket, Key=self._key(key))
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                    return None
+                raise
+            return resp["Body"].read()
+
+    # -- writing -------------------------------------------------------------------------
+    def put(
+        self,
+        key: str,
+        source: Path,
+        *,
+        content_type: str,
+        cache_control: str,
+        sha256: str,
+        progress: BytesCallback | None = None,
+    ) -> None:
+        """Stream ``source`` up (multipart above PART_SIZE, parts in parallel); the object
+        appears only when complete. Integrity: the SDK's per-request checksums (CRC32 or
+        Content-MD5, where the server supports them) plus our sha256 metadata."""
+        extra: dict[str, Any] = {
+            "ContentType": content_type,
+            "CacheControl": cache_control,
+            "Metadata": {SHA256_META: sha256},
+        }
+        if self.settings.acl:
+            extra["ACL"] = self.settings.acl
+        if self.settings.storage_class:
+            extra["StorageClass"] = self.settings.storage_class
+        with self._errors("upload", key):
+            from boto3.s3.transfer import create_transfer_manager
+
+            manager = create_transfer_manager(self.client, self.transfer)
+            try:
+                future = manager.upload(
+                    str(source),
+                    self.bucket,
+                    self._key(key),
+                    extra_args=extra,
+                    subscribers=[_subscriber(progress)] if progress else None,
+                )
+                future.result()  # a cancelled upload raises here; its parts are aborted
+            finally:
+                manager.shutdown()
+
+    def delete(self, key: str) -> None:
+        with self._errors("delete", key):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+
+def _subscriber(callback: BytesCallback) -> Any:
+    """A transfer subscriber feeding ``callback``; ``TransferCancelled`` from it cancels the
+    transfer the SDK's way (parts in flight finish, no new ones start, the multipart upload
+    is aborted) instead of failing a read, which the SDK would retry with backoff."""
+    from s3transfer.subscribers import BaseSubscriber
+
+    class Progress(BaseSubscriber):
+        def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+            try:
+                callback(bytes_transferred)
+            except TransferCancelled:
+                future.cancel()
+
+    return Progress()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
+
+
+def _public(url: str) -> str:
+    """An endpoint URL fit for messages: any user:password@ part removed."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -1,0 +1,181 @@
+"""[publish] storage settings, the shared apply path on a local folder, the progress line."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from audiofeed.cli import cli
+from audiofeed.deploy import apply, verify
+from audiofeed.errors import StorageError
+from audiofeed.progress import LiveProgress, human_bytes
+from audiofeed.storage import Artifact, open_backend, plan
+from audiofeed.storage.local import LocalBackend
+from audiofeed.storage.s3 import parse_url
+from tests.s3_show import REPO
+
+
+def make_local_show(tmp: Path, publish: str) -> Path:
+    root = tmp / "show"
+    root.mkdir(parents=True)
+    for name in ("episodes", "recordings"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy2(REPO / "cover.jpg", root / "cover.jpg")
+    text = (REPO / "config.toml").read_text()
+    (root / "config.toml").write_text(text[: text.index("[publish]")] + "[publish]\n" + publish)
+    return root / "config.toml"
+
+
+def run(config: Path, *args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, ["-c", str(config), *args])
+
+
+def test_credentials_in_config_are_refused_without_echo(tmp_path: Path) -> None:
+    secret = "AbCdEfSecretValue123"
+    config = make_local_show(
+        tmp_path,
+        'base_url = "https://x.example/"\ndestination = "s3://b/p"\n'
+        f'aws_secret_access_key = "{secret}"\nendpoint_url = "https://u:{secret}@s3.example"\n',
+    )
+    result = run(config, "publish", "--dry-run")
+    assert result.exit_code == 1
+    assert secret not in result.output
+    lines = result.stderr.splitlines()
+    rel = "config.toml"
+    assert any(
+        line.endswith(
+            f"{rel}: publish.aws_secret_access_key: credentials never go in config.toml; remove "
+            "it and use the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or a shared "
+            "profile (publish.profile, --profile)"
+        )
+        for line in lines
+    ), lines
+    assert any("publish.endpoint_url: credentials never go in config.toml" in x for x in lines)
+
+
+def test_bad_storage_settings_are_all_reported(tmp_path: Path) -> None:
+    config = make_local_show(
+        tmp_path,
+        'base_url = "https://x.example/"\ndestination = "gs://bucket/x"\n'
+        'addressing_style = "dns"\nacl = "public-read-write"\nendpoint_url = "s3.example.com"\n',
+    )
+    result = run(config, "check")
+    assert result.exit_code == 1
+    err = result.stderr
+    assert "publish.destination: 'gs://bucket/x': use a folder such as 'public' or s3://" in err
+    bad = make_local_show(
+        tmp_path / "b", 'base_url = "https://x.example/"\ndestination = "s3://b"\n'
+    )
+    assert "(bucket names: 3 or more letters" in run(bad, "check").stderr
+    assert "publish.addressing_style: must be one of auto, path, virtual" in err
+    assert "publish.acl: must be one of public-read, private" in err
+    assert "publish.endpoint_url: must be an absolute http(s) URL" in err
+
+
+def test_parse_s3_url() -> None:
+    assert parse_url("s3://bucket/a/b/") == ("bucket", "a/b")
+    assert parse_url("s3://bucket") == ("bucket", "")
+    with pytest.raises(StorageError, match="the prefix may not contain"):
+        parse_url("s3://bucket/a/../b")
+    with pytest.raises(StorageError, match="is not s3://BUCKET/PREFIX"):
+        parse_url("s3://")
+
+
+def test_local_destination_goes_through_the_same_apply(tmp_path: Path) -> None:
+    config = make_local_show(tmp_path, 'base_url = "http://127.0.0.1:8000/"\n')
+    result = run(config, "publish", "--json")
+    assert result.exit_code == 0, result.output
+    assert re.search(r'"uploaded_objects": [1-9]', result.stdout)
+    again = run(config, "publish", "--json")
+    assert '"upload_bytes": 0' in again.stdout and '"uploaded_bytes": 0' in again.stdout
+    # serve refuses s3 destinations with a clear line
+    remote = make_local_show(
+        tmp_path / "r", 'base_url = "https://cdn.example/x/"\ndestination = "s3://bucket/x"\n'
+    )
+    result = run(remote, "serve")
+    assert result.exit_code == 1
+    assert "publish.destination: is s3://bucket/x: the show is served from there" in result.stderr
+
+
+def test_verify_catches_what_the_destination_really_holds(tmp_path: Path) -> None:
+    src = tmp_path / "a.mp3"
+    src.write_bytes(b"ID3" + b"\0" * 100)
+    backend = open_backend("out", tmp_path)
+    assert isinstance(backend, LocalBackend)
+    import hashlib
+
+    art = Artifact(
+        "audio/a.mp3", 103, hashlib.sha256(src.read_bytes()).hexdigest(), "audio/mpeg", "x", 0, src
+    )
+    applied = apply(plan([art], backend.list(), prune=False), backend)
+    assert applied.uploaded == ["audio/a.mp3"] and applied.uploaded_bytes == 103
+    verify(art, backend.head(art.key))
+    (tmp_path / "out/audio/a.mp3").write_bytes(b"ID3" + b"\1" * 100)  # same size, other bytes
+    with pytest.raises(StorageError, match="destination holds different bytes"):
+        verify(art, backend.head(art.key))
+    with pytest.raises(StorageError, match="not found right after uploading"):
+        verify(art, backend.head("audio/missing.mp3"))
+
+
+def test_live_progress_line() -> None:
+    out = io.StringIO()
+    live = LiveProgress(out)
+    live.start(3, 3_000_000)
+    live.advance(1_500_000)
+    live.file_done("a", 1_500_000)
+    live.redraw()
+    line = out.getvalue().split("\r\x1b[K")[-1]
+    assert line.startswith("uploading 1/3 files, 1.5 MB of 3.0 MB, ")
+    assert "/s, ETA " in line
+    live.advance(-500_000)  # a retried part is taken back
+    assert live.done == 1_000_000
+    live.finish()
+    assert out.getvalue().endswith("\r\x1b[K")
+    assert human_bytes(999) == "999 B" and human_bytes(1_234_567) == "1.2 MB"
+
+
+def _publish_output(config: Path, *, tty: bool) -> str:
+    """stderr of ``audiofeed publish`` in a subprocess, on a pseudo-terminal or a pipe."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "audiofeed", "-c", str(config), "publish"]
+    if not tty:
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stderr
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=60) == 0
+    return b"".join(chunks).decode()
+
+
+def test_progress_is_live_on_a_terminal_and_plain_lines_otherwise(tmp_path: Path) -> None:
+    config = make_local_show(tmp_path / "tty", 'base_url = "http://127.0.0.1:8000/"\n')
+    out = _publish_output(config, tty=True)
+    n = re.search(r"\r\x1b\[Kuploading 0/(\d+) files, 0 B of [\d.]+ MB, 0 B/s", out).group(1)
+    assert re.search(rf"\r\x1b\[Kuploading {n}/{n} files, ([\d.]+ MB) of \1, [\d.]+ [kMG]?B/s", out)
+    assert f"uploaded {n}/{n} .audiofeed/manifest.json" in out  # log lines appear above it
+    config = make_local_show(tmp_path / "pipe", 'base_url = "http://127.0.0.1:8000/"\n')
+    out = _publish_output(config, tty=False)
+    assert "\x1b[" not in out and "\r" not in out
+    assert re.search(
+        r"^uploaded (\d+)/\1 .audiofeed/manifest.json \([\d,]+ bytes, verified\)$", out, re.M
+    )
