@@ -13,22 +13,13 @@ from pathlib import Path
 
 from . import catalog as catalog_mod
 from . import config as config_mod
-from . import feed, frontmatter, media, rules, shownotes, site
+from . import deploy, feed, frontmatter, media, rules, shownotes, site
 from .catalog import Catalog, Episode
 from .checkpoint import checkpoint
 from .config import Config
-from .deploy import (
-    Applied,
-    NoProgress,
-    Progress,
-    apply,
-    check_unknown,
-    forget_overwritten,
-    publish_lock,
-    remote_state,
-    verify,
-)
-from .errors import MediaError, Problem, ValidationError
+from .deploy import Applied, NoProgress, Progress, apply, check_unknown, remote_state, verify
+from .destination import sources_inside
+from .errors import ConfigError, MediaError, Problem, ValidationError
 from .report import Report, error_report
 from .state import MANIFEST_KEY, Manifest, MediaRecord, ProbeCache, write_atomic
 from .storage import (
@@ -134,7 +125,7 @@ def publish(
 ) -> Report:
     """Build the show and bring the destination up to date; the feed goes live last."""
     config, catalog = load_show(config_path, options.base_url)
-    with publish_lock(config.root, dry_run=options.dry_run):
+    with deploy.publish_lock(config.root, dry_run=options.dry_run):
         return _publish(config, catalog, options, backend, progress)
 
 
@@ -148,6 +139,10 @@ def _publish(
     catalog, assigned = assign_guids(catalog, dry_run=options.dry_run)
     checkpoint("loaded")
     destination = options.destination or config.publish.destination
+    files = [(e.path, e.audio, e.transcript, e.image) for e in catalog.episodes]
+    sources = [config.path, config.podcast.image, *(p for f in files for p in f if p)]
+    if danger := sources_inside(config.root, destination, sources):  # --prune would eat them
+        raise ConfigError(danger, path=config.path, field="publish.destination")
     backend = backend or open_backend(destination, config.root, settings_for(config, options))
     log.info("reading published state from %s", backend.describe())
     manifest_bytes = backend.get(MANIFEST_KEY)
@@ -176,7 +171,7 @@ def _publish(
         foreign=foreign,
     )
     if not options.dry_run:
-        forget_overwritten(the_plan, manifest, backend, builder.build_dir)
+        deploy.forget_overwritten(the_plan, manifest, backend, builder.build_dir)
         report.applied = apply(the_plan, backend, progress)
         checkpoint("applied")
         builder.clean()

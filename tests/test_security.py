@@ -311,3 +311,28 @@ def test_loopback_socket_helper_sees_a_wildcard_bind() -> None:
         s.bind(("0.0.0.0", 0))
         s.listen()
         assert listening_addresses(s.getsockname()[1]) == {"00000000"}
+
+
+# -- the destination never overlaps the organiser's files ---------------------------------
+@pytest.mark.parametrize(
+    ("destination", "message"),
+    [
+        (".", "'.' is the show folder or holds it; use a folder such as 'public'"),
+        ("..", "'..' is the show folder or holds it; use a folder such as 'public'"),
+        ("episodes", "'episodes' holds the show's own files (01-outcomes-measurement.md and 5"),
+        ("recordings", "'recordings' holds the show's own files (01-outcomes-measurement.mp3"),
+        ("cover.jpg", "'cover.jpg' is a file, not a folder"),
+    ],
+)
+def test_publish_never_targets_the_show_folder(show: Path, destination: str, message: str) -> None:
+    """A destination that is, holds or lies inside the organiser's files is refused before
+    anything is read or written: --prune would delete what the feed does not name."""
+    text = (show / "config.toml").read_text()
+    (show / "config.toml").write_text(text.replace('destination = "public"', ""))
+    before = tree_snapshot(show)
+    for flag in ("--prune", "--dry-run"):
+        out = invoke(show, "publish", flag, "--to", destination)
+        assert out.exit_code == 1 and out.exception is None, out
+        assert f"publish.destination: {message}" in out.stderr, out.stderr
+    after = tree_snapshot(show)
+    assert {k: v for k, v in after.items() if not k.startswith(".audiofeed/")} == before
