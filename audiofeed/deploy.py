@@ -255,12 +255,11 @@ def forget_overwritten(
     without them. A run that dies half-way then leaves no checksum vouching for an object it
     may have replaced, so the next run compares it afresh instead of trusting a stale entry
     (which, for a same-size edit that was reverted, would skip the object for ever)."""
-    stale = [a.key for a in the_plan.uploads if a.key in manifest.objects and a.key != MANIFEST_KEY]
-    if not stale:
+    stale = {a.key for a in the_plan.uploads if a.key in manifest.objects} | {MANIFEST_KEY}
+    if stale == {MANIFEST_KEY}:
         return
-    interim = dataclasses.replace(
-        manifest, objects={k: v for k, v in manifest.objects.items() if k not in stale}
-    )
+    kept = {k: v for k, v in manifest.objects.items() if k not in stale}
+    interim = dataclasses.replace(manifest, objects=kept)
     path = build_dir / ".interim-manifest.json"
     data = interim.to_bytes()
     write_atomic(path, data)
