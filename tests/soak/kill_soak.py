@@ -1,6 +1,6 @@
 """Soak test, run by hand (not collected by pytest, not run in CI): 200 random SIGKILLs.
 
-    python tests/soak/kill_soak.py [--runs 200] [--seed 1] [--keep]
+    python tests/soak/kill_soak.py [--runs 200] [--seed 1] [--keep] [--s3]
 
 Each run copies a published demo show, applies the same edit as tests/test_crash.py (a
 description, a re-titled session, a replaced and an added recording, a removed session)
@@ -39,11 +39,26 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--s3", action="store_true", help="publish to a real SeaweedFS instead")
     args = ap.parse_args()
+    if args.s3:
+        import uuid
+
+        from tests.support.crash import S3Target
+        from tests.support.seaweed import run_seaweedfs
+
+        with run_seaweedfs() as server:
+            bucket = f"soak-{uuid.uuid4().hex[:8]}"
+            server.client().create_bucket(Bucket=bucket)
+            return soak(args, S3Target(server, bucket))
+    return soak(args, None)
+
+
+def soak(args: argparse.Namespace, target) -> int:  # type: ignore[no-untyped-def]
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="audiofeed-soak-"))
     started = time.monotonic()
-    sc = make_scenario(tmp)
+    sc = make_scenario(tmp, target)
     print(f"scenario: {len(sc.points)} checkpoints, uninterrupted publish {sc.seconds:.2f} s")
     summary = {"runs": 0, "checkpoint_kills": 0, "timed_kills": 0, "finished_before_kill": 0}
     points_hit: set[str] = set()

@@ -71,6 +71,82 @@ def run_cli(
     )
 
 
+class LocalTarget:
+    """The default destination: ``public/`` in the show folder."""
+
+    name = "local"
+    env: dict[str, str] = {}  # noqa: RUF012 - read only
+
+    def args(self, show: Path) -> tuple[str, ...]:
+        return ()
+
+    def clone(self, template: Path, show: Path) -> None:
+        """Nothing to do: copying the show folder copied public/."""
+
+    def snapshot(self, show: Path) -> dict[str, str]:
+        return snapshot(show / "public")
+
+    def read(self, show: Path, key: str) -> bytes:
+        return (show / "public" / key).read_bytes()
+
+    def sizes(self, show: Path) -> dict[str, int]:
+        public = show / "public"
+        return {p.relative_to(public).as_posix(): p.stat().st_size for p in public.rglob("*")}
+
+
+class S3Target:
+    """``s3://BUCKET/<show folder name>`` on a real SeaweedFS, credentials in the
+    environment only. base_url stays the demo's, so every prefix gets the same bytes."""
+
+    name = "s3"
+
+    def __init__(self, server, bucket: str) -> None:  # type: ignore[no-untyped-def]
+        self.server, self.bucket = server, bucket
+        self.client = server.client()
+        self.env = {
+            "AWS_ACCESS_KEY_ID": server.access_key,
+            "AWS_SECRET_ACCESS_KEY": server.secret_key,
+            "AWS_ENDPOINT_URL": server.endpoint,
+            "AWS_REGION": server.region,
+            "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def prefix(self, show: Path) -> str:
+        return f"{show.parent.name}-{show.name}"
+
+    def args(self, show: Path) -> tuple[str, ...]:
+        return ("--to", f"s3://{self.bucket}/{self.prefix(show)}")
+
+    def sizes(self, show: Path) -> dict[str, int]:
+        pre = self.prefix(show) + "/"
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=pre
+        )
+        return {o["Key"][len(pre) :]: o["Size"] for page in pages for o in page.get("Contents", [])}
+
+    def keys(self, show: Path) -> list[str]:
+        return list(self.sizes(show))
+
+    def clone(self, template: Path, show: Path) -> None:
+        """Server-side copy of the template's published objects (metadata included)."""
+        src, dst = self.prefix(template), self.prefix(show)
+        for key in self.keys(template):
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=f"{dst}/{key}",
+                CopySource={"Bucket": self.bucket, "Key": f"{src}/{key}"},
+            )
+
+    def read(self, show: Path, key: str) -> bytes:
+        obj = self.client.get_object(Bucket=self.bucket, Key=f"{self.prefix(show)}/{key}")
+        return obj["Body"].read()
+
+    def snapshot(self, show: Path) -> dict[str, str]:
+        return {k: hashlib.sha256(self.read(show, k)).hexdigest() for k in self.keys(show)}
+
+
 @dataclass
 class Scenario:
     """A published 'old' show (template) and everything needed to apply the 'new' edit."""
@@ -81,12 +157,17 @@ class Scenario:
     points: list[str] = field(default_factory=list)  # checkpoints an uninterrupted run passes
     audio: dict[str, bytes] = field(default_factory=dict)
     seconds: float = 0.0  # how long the uninterrupted new publish took
+    target: LocalTarget | S3Target = field(default_factory=LocalTarget)
 
     def fresh(self, dest: Path) -> Path:
         """A copy of the published old show at ``dest``, with the new edit applied."""
         shutil.copytree(self.template, dest, symlinks=True)
+        self.target.clone(self.template, dest)
         self.edit(dest)
         return dest
+
+    def publish_args(self, show: Path) -> tuple[str, ...]:
+        return (*PUBLISH, *self.target.args(show))
 
     def edit(self, show: Path) -> None:
         """The change between old and new: a description, a title (re-tag), a replaced
@@ -102,8 +183,9 @@ class Scenario:
         (show / "episodes/06-beyond-impact-bonds.md").unlink()
 
 
-def make_scenario(root: Path) -> Scenario:
+def make_scenario(root: Path, target: LocalTarget | S3Target | None = None) -> Scenario:
     """Publish the demo show (old), then record what an uninterrupted new publish does."""
+    target = target or LocalTarget()
     audio_dir = root / "audio"
     audio = {
         "replaced": make_audio(audio_dir / "replaced.mp3", 2.5, frequency=523).read_bytes(),
@@ -111,30 +193,32 @@ def make_scenario(root: Path) -> Scenario:
     }
     (root / "template").mkdir()
     template = copy_demo_show(root / "template")
-    proc = run_cli(template, *PUBLISH)
+    proc = run_cli(template, *PUBLISH, *target.args(template), env=target.env)
     assert proc.returncode == 0, proc.stderr
-    sc = Scenario(template=template, old=snapshot(template / "public"), audio=audio)
+    sc = Scenario(template=template, old=target.snapshot(template), audio=audio, target=target)
     ref = sc.fresh(root / "reference")
     points_file = root / "points.txt"
     started = time.monotonic()
-    proc = run_cli(ref, *PUBLISH, env={"AUDIOFEED_TEST_CHECKPOINTS": str(points_file)})
+    env = {**target.env, "AUDIOFEED_TEST_CHECKPOINTS": str(points_file)}
+    proc = run_cli(ref, *sc.publish_args(ref), env=env)
     sc.seconds = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
-    sc.new = snapshot(ref / "public")
+    sc.new = target.snapshot(ref)
     sc.points = points_file.read_text().split()
     assert len(set(sc.points)) == len(sc.points), "checkpoint names must be unique in a run"
     return sc
 
 
-def check_live(public: Path, sc: Scenario) -> None:
+def check_live(show: Path, sc: Scenario) -> None:
     """What subscribers can see right now is entirely old or entirely new, object by object,
     and nothing a live feed refers to is missing or different from what was published."""
-    live = snapshot(public)
+    live = sc.target.snapshot(show)
+    sizes = sc.target.sizes(show)
     for key, sha in live.items():
         if key.endswith((".xml", ".html", ".css", ".js")) or key.startswith("assets/"):
             assert sha in (sc.old.get(key), sc.new.get(key)), f"{key} is neither old nor new"
     for feed_key in [k for k in live if k.endswith(".xml") and "/" not in k]:
-        root = etree.fromstring((public / feed_key).read_bytes())
+        root = etree.fromstring(sc.target.read(show, feed_key))
         urls = [e.get("url") for e in root.iter("enclosure")]
         urls += [e.get("url") for e in root.iter("{*}transcript")]
         urls += [e.get("href") for e in root.iter("{*}image") if e.get("href")]
@@ -146,7 +230,7 @@ def check_live(public: Path, sc: Scenario) -> None:
             assert key in live, f"{feed_key} refers to {key}, which is missing"
             assert live[key] in (sc.old.get(key), sc.new.get(key)), f"{key}: wrong bytes"
             if url in lengths:
-                assert (public / key).stat().st_size == lengths[url], f"{key}: wrong size"
+                assert sizes[key] == lengths[url], f"{key}: wrong size"
 
 
 def fork_cli(show: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -202,14 +286,16 @@ def kill_and_resume(sc: Scenario, dest: Path, point: str | None, delay: float = 
     check what is live; publish again and check it converged. Raises AssertionError."""
     show = sc.fresh(dest)
     before = sources(show)
+    args, env = sc.publish_args(show), sc.target.env
     if point is not None:
-        code, stderr = fork_cli(show, *PUBLISH, env={"AUDIOFEED_TEST_KILL_AT": point})
+        code, stderr = fork_cli(show, *args, env={**env, "AUDIOFEED_TEST_KILL_AT": point})
         assert code == -signal.SIGKILL, (point, code, stderr)
         killed = True
     else:
         child = subprocess.Popen(
-            [sys.executable, "-m", "audiofeed", *PUBLISH],
+            [sys.executable, "-m", "audiofeed", *args],
             cwd=show,
+            env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -217,12 +303,12 @@ def kill_and_resume(sc: Scenario, dest: Path, point: str | None, delay: float = 
         child.send_signal(signal.SIGKILL)
         killed = child.wait(30) == -signal.SIGKILL  # False: it had finished already
         point = f"after {delay:.3f} s"
-    check_live(show / "public", sc)
+    check_live(show, sc)
     assert sources(show) == before, f"{point}: the sources changed"
-    code, stderr = fork_cli(show, *PUBLISH)
+    code, stderr = fork_cli(show, *args, env=env)
     assert code == 0, (point, stderr)
     assert sources(show) == before, f"{point}: the sources changed"
-    after = snapshot(show / "public")
+    after = sc.target.snapshot(show)
     differ = sorted(k for k in set(after) | set(sc.new) if after.get(k) != sc.new.get(k))
     assert not differ, f"{point}: did not converge: {differ}"
     shutil.rmtree(show)
