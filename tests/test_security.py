@@ -336,3 +336,63 @@ def test_publish_never_targets_the_show_folder(show: Path, destination: str, mes
         assert f"publish.destination: {message}" in out.stderr, out.stderr
     after = tree_snapshot(show)
     assert {k: v for k, v in after.items() if not k.startswith(".audiofeed/")} == before
+
+
+def test_credentials_never_appear_with_s3_failures(show: Path, seaweedfs) -> None:  # type: ignore[no-untyped-def]
+    """S3 publishes with -v: wrong credentials, an unreachable endpoint, a missing bucket,
+    a check --remote, and a good publish: the fake keys never appear."""
+    from tests.support.faultproxy import fault_proxy
+
+    bucket = f"sec-{os.getpid()}-{id(show) % 10000}"
+    seaweedfs.client().create_bucket(Bucket=bucket)
+    base = {
+        **FAKE,
+        "AWS_REGION": seaweedfs.region,
+        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_MAX_ATTEMPTS": "2",
+    }
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    right = {"AWS_ACCESS_KEY_ID": seaweedfs.access_key}  # the secret stays the fake one
+    to = ("--to", f"s3://{bucket}/show")
+    with fault_proxy(seaweedfs.endpoint, rate=0.3, seed=5) as proxy:
+        runs = [
+            ({"AWS_ENDPOINT_URL": seaweedfs.endpoint}, ("-v", "publish", *to)),  # rejected
+            ({"AWS_ENDPOINT_URL": seaweedfs.endpoint, **right}, ("-v", "publish", *to)),
+            ({"AWS_ENDPOINT_URL": dead}, ("-v", "publish", *to)),  # unreachable
+            ({"AWS_ENDPOINT_URL": proxy.url}, ("-v", "publish", *to)),  # faults + rejected
+            ({"AWS_ENDPOINT_URL": seaweedfs.endpoint}, ("-v", "publish", "--to", "s3://nope-x/a")),
+            ({"AWS_ENDPOINT_URL": seaweedfs.endpoint}, ("-v", "check", "--remote")),
+        ]
+        for extra, args in runs:
+            proc = run_env(*args, cwd=show, env={**base, **extra})
+            assert proc.returncode == 1, (args, proc.stdout, proc.stderr)
+            for value in FAKE.values():
+                assert value not in proc.stdout + proc.stderr, (args, proc.stderr)
+            assert seaweedfs.secret_key not in proc.stdout + proc.stderr
+    # and a publish that works, with the session token still set, with -v
+    good = {
+        **base,
+        "AWS_ACCESS_KEY_ID": seaweedfs.access_key,
+        "AWS_SECRET_ACCESS_KEY": seaweedfs.secret_key,
+        "AWS_ENDPOINT_URL": seaweedfs.endpoint,
+    }
+    good.pop("AWS_SESSION_TOKEN")
+    proc = run_env("-v", "publish", *to, cwd=show, env=good)
+    assert proc.returncode == 0, proc.stderr
+    for value in (seaweedfs.secret_key, seaweedfs.access_key, FAKE["AWS_SESSION_TOKEN"]):
+        assert value not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("key", ["../evil", "a/../../evil", "/abs", "..", "a//b", "./a"])
+def test_s3_destination_refuses_keys_that_escape_the_prefix(key: str) -> None:
+    from audiofeed.storage.s3 import S3Backend
+
+    backend = S3Backend.__new__(S3Backend)  # naming only: no connection needed
+    backend.bucket, backend.prefix = "bucket", "show/2022"
+    with pytest.raises(StorageError, match="escapes the destination"):
+        backend._key(key)
+    assert backend._key("audio/a.mp3") == "show/2022/audio/a.mp3"
