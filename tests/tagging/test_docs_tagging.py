@@ -1,21 +1,25 @@
-"""docs/tagging.md shows the same field table as audiofeed/media/formats.py."""
+"""docs/tagging.md and README.md show the same field table as audiofeed/media/formats.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from audiofeed.media.formats import FIELDS
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "tagging.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = (ROOT / "docs" / "tagging.md", ROOT / "README.md")
 
 
 def cell(key: str | None) -> str:
     return "—" if key is None else f"`{key}`"
 
 
-def test_field_table_matches_the_code():
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_field_table_matches_the_code(doc: Path):
     rows = {}
-    for line in DOC.read_text(encoding="utf-8").splitlines():
+    for line in doc.read_text(encoding="utf-8").splitlines():
         parts = [p.strip() for p in line.strip().strip("|").split("|")]
         if len(parts) == 5 and parts[0] in {f.name for f in FIELDS}:
             rows[parts[0]] = parts[2:]
