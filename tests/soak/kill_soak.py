@@ -62,6 +62,16 @@ def soak(args: argparse.Namespace, target) -> int:  # type: ignore[no-untyped-de
     print(f"scenario: {len(sc.points)} checkpoints, uninterrupted publish {sc.seconds:.2f} s")
     summary = {"runs": 0, "checkpoint_kills": 0, "timed_kills": 0, "finished_before_kill": 0}
     points_hit: set[str] = set()
+    try:
+        return _loop(args, rng, sc, tmp, summary, points_hit, started)
+    except KeyboardInterrupt:  # Ctrl+C: still print what was done
+        summary["interrupted"] = True
+        summary["distinct_checkpoints"] = len(points_hit)
+        print(json.dumps(summary))
+        return 130
+
+
+def _loop(args, rng, sc, tmp, summary, points_hit, started) -> int:  # type: ignore[no-untyped-def]
     for n in range(1, args.runs + 1):
         dest = tmp / f"run-{n}"
         if rng.random() < 0.5:
