@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import frontmatter
-from .config import Config
+from .config import Config, file_inside
 from .errors import AudiofeedError, Problem, ValidationError
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -308,6 +308,9 @@ class _EpisodeReader:
                     f"e.g. {value.isoformat()}+01:00",
                 )
                 return None
+            if not 1900 <= value.year <= 9999 or value.astimezone(dt.UTC).year < 1900:
+                self.problem("start", f"{value.isoformat()} is not a plausible session date")
+                return None
             return value
         self.problem(
             "start", "must be a TOML date-time with offset, e.g. 2022-09-07T09:30:00+01:00"
@@ -319,14 +322,9 @@ class _EpisodeReader:
         value = self.text(m, key)
         if value is None:
             return None
-        root = self.config.root.resolve()
-        resolved = (root / value).resolve()
-        if Path(value).is_absolute() or not resolved.is_relative_to(root):
-            self.problem(key, f"{value!r} is outside the show folder; use a path inside it")
-            return None
-        if not resolved.is_file():
-            self.problem(key, f"file {value!r} not found (paths are relative to {root})")
-            return None
+        resolved, message = file_inside(self.config.root, value)
+        if resolved is None:
+            self.problem(key, message)
         return resolved
 
     def people(self, value: Any, key: str) -> tuple[Person, ...]:

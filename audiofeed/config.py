@@ -19,6 +19,7 @@ from .feedconfig import (  # noqa: F401 - re-exported
     is_http_url,
     podcast20_settings,
 )
+from .safetext import clean_tree
 
 CONFIG_NAME = "config.toml"
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
@@ -200,7 +201,7 @@ def load(path: Path) -> Config:
     """Load and validate ``config.toml``; raise ``ValidationError`` listing every problem."""
     path = path.resolve()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = clean_tree(tomllib.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError as exc:
         raise ConfigError(
             "not found; run 'audiofeed init DIR' or pass --config", path=path
@@ -209,6 +210,8 @@ def load(path: Path) -> Config:
         raise ConfigError(f"not UTF-8 text (byte {exc.start})", path=path) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path=path) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
     return parse(data, path)
 
 
@@ -234,9 +237,13 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     if website and not is_http_url(website):
         r.problem(p + "website", f"{website!r} must be an absolute http(s) URL")
     image = r.string(pod, "image", p)
-    image_path = (path.parent / image) if image else path.parent
-    if image and not image_path.is_file():
-        r.problem(p + "image", f"file {image!r} not found next to config.toml")
+    image_path = path.parent
+    if image:
+        found, message = file_inside(path.parent, image)
+        if found is None:
+            r.problem(p + "image", message)
+        else:
+            image_path = found
     copyright_ = r.string(pod, "copyright", p, required=False)
     show_type = r.string(pod, "type", p, required=False, default="episodic")
     if show_type not in SHOW_TYPES:
@@ -290,6 +297,22 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         site=Site(order=order or "programme"),
         tags=tag_settings,
     )
+
+
+def file_inside(root: Path, value: str) -> tuple[Path | None, str]:
+    """Resolve ``value``, a file path relative to the show folder ``root``: the file (symlinks
+    followed) if it is inside the folder and exists, else None and what is wrong."""
+    root = root.resolve()
+    try:
+        resolved = (root / value).resolve()
+        if Path(value).is_absolute() or not resolved.is_relative_to(root):
+            return None, f"{value!r} is outside the show folder; use a path inside it"
+        if resolved.is_file():
+            return resolved, ""
+        reason = "not found"
+    except (OSError, ValueError) as exc:
+        reason = f"cannot be used ({getattr(exc, 'strerror', None) or exc})"
+    return None, f"file {value!r} {reason} (paths are relative to {root})"
 
 
 def find(start: Path) -> Path:

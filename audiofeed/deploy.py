@@ -2,6 +2,8 @@
 
 Shared by every destination (local folder and S3 go through the same code); ``publish``
 builds the artifacts and the plan, this module carries it out. Logs, never prints.
+Also what keeps a publish that dies half-way harmless (docs/reliability.md): one publish of
+a show at a time, and no stale manifest checksum vouching for an object a dead run replaced.
 """
 
 from __future__ import annotations
@@ -11,17 +13,36 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby
+from pathlib import Path
 from typing import Protocol
 
-from .errors import StorageError
-from .state import MANIFEST_KEY, Manifest
-from .storage import Action, Artifact, Backend, Plan, RemoteObject, TransferCancelled
+from .checkpoint import checkpoint
+from .errors import AudiofeedError, StorageError
+from .state import MANIFEST_KEY, Manifest, write_atomic
+from .storage import (
+    Action,
+    Artifact,
+    Backend,
+    Plan,
+    RemoteObject,
+    TransferCancelled,
+    cache_control_for,
+    content_type_for,
+)
 from .storage.plan import STAGE_FEED
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no lock
+    fcntl = None  # type: ignore[assignment]
+
 log = logging.getLogger("audiofeed")
+STATE_DIR = ".audiofeed"
 
 WORKERS = 16  # objects uploaded at once within a stage
 
@@ -171,6 +192,7 @@ def apply(the_plan: Plan, backend: Backend, progress: Progress | None = None) ->
                         f.cancel()
                     raise
         for action in the_plan.deletions:
+            checkpoint(f"delete:{action.key}")
             backend.delete(action.key)
             applied.deleted.append(action.key)
             log.info("deleted %s", action.key)
@@ -192,6 +214,7 @@ def _upload(backend: Backend, action: Action, progress: Progress, stop: threadin
     if stop.is_set():
         raise TransferCancelled(art.key)
     log.debug("uploading %s (%s bytes)", art.key, f"{art.size:,}")
+    checkpoint(f"upload:{art.key}")
     stored = backend.put(
         art.key,
         art.path,
@@ -201,4 +224,66 @@ def _upload(backend: Backend, action: Action, progress: Progress, stop: threadin
         progress=advance,
     )
     verify(art, stored if stored is not None else backend.head(art.key))
+    checkpoint(f"uploaded:{art.key}")
     return action
+
+
+@contextmanager
+def publish_lock(root: Path, *, dry_run: bool) -> Iterator[None]:
+    """One publish of a show at a time: a second one fails at once with a clear error.
+    The kernel drops the lock when the process ends, however it ends (kill -9 included)."""
+    if dry_run or fcntl is None:
+        yield
+        return
+    path = root / STATE_DIR / "publish.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AudiofeedError(
+                "another 'audiofeed publish' of this show is running; wait for it to finish",
+                path=root,
+            ) from None
+        yield
+
+
+def forget_overwritten(
+    the_plan: Plan, manifest: Manifest, backend: Backend, build_dir: Path
+) -> Plan:
+    """Before overwriting published objects in place (pages, feeds), publish the old manifest
+    without them. A run that dies half-way then leaves no checksum vouching for an object it
+    may have replaced, so the next run compares it afresh instead of trusting a stale entry
+    (which, for a same-size edit that was reverted, would skip the object for ever).
+
+    Returns the plan to apply: once the interim manifest is out, the real one must be uploaded
+    at the end even when it is byte-identical to what was published before."""
+    stale = {
+        a.key
+        for a in the_plan.uploads
+        if a.key in manifest.objects
+        and a.artifact is not None
+        and manifest.objects[a.key].get("sha256") != a.artifact.sha256
+    } | {MANIFEST_KEY}
+    if stale == {MANIFEST_KEY}:
+        return the_plan
+    kept = {k: v for k, v in manifest.objects.items() if k not in stale}
+    interim = dataclasses.replace(manifest, objects=kept)
+    path = build_dir / ".interim-manifest.json"
+    data = interim.to_bytes()
+    write_atomic(path, data)
+    backend.put(
+        MANIFEST_KEY,
+        path,
+        content_type=content_type_for(MANIFEST_KEY),
+        cache_control=cache_control_for(MANIFEST_KEY),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    checkpoint("interim-manifest")
+    actions = tuple(
+        dataclasses.replace(a, kind="upload", reason="replaces the interim manifest")
+        if a.kind == "skip" and a.key == MANIFEST_KEY
+        else a
+        for a in the_plan.actions
+    )
+    return dataclasses.replace(the_plan, actions=actions)

@@ -4,6 +4,7 @@ and how to reach object storage. Validated here; credentials are refused, never 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -69,3 +70,24 @@ def storage_settings(
             )
         )
     return values, problems
+
+
+def sources_inside(root: Path, destination: str, sources: list[Path]) -> str | None:
+    """Why a local ``destination`` cannot be used: not a folder, or it would put the show's
+    own files at risk (``--prune`` deletes what the feed does not name); else None.
+    ``sources``: every file the show reads."""
+    if "://" in destination:
+        return None
+    dest = (root / destination).resolve()
+    if dest.exists() and not dest.is_dir():
+        return f"{destination!r} is a file, not a folder"
+    if dest == root.resolve() or root.resolve().is_relative_to(dest):
+        return f"{destination!r} is the show folder or holds it; use a folder such as 'public'"
+    inside = sorted(p for p in sources if p.resolve().is_relative_to(dest))
+    if inside:
+        return (
+            f"{destination!r} holds the show's own files ({inside[0].name}"
+            f"{f' and {len(inside) - 1} more' if len(inside) > 1 else ''}); "
+            "publish into a folder of its own such as 'public'"
+        )
+    return None

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+#: Characters that would break an error line apart or hide part of it on a terminal.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+LINE_LIMIT = 1000  # characters of one part (path, field, message) of an error line
+
+
+def one_line(text: str, limit: int = LINE_LIMIT) -> str:
+    """``text`` safe for one line of output: control characters escaped, long text cut."""
+    text = _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class AudiofeedError(Exception):
@@ -20,7 +31,7 @@ class AudiofeedError(Exception):
         if self.field:
             parts.append(self.field)
         parts.append(self.message)
-        return ": ".join(parts)
+        return ": ".join(one_line(p) for p in parts)
 
 
 class ConfigError(AudiofeedError):

@@ -124,7 +124,9 @@ def feed_specs(r: Any, value: Any, main_guid: Any) -> tuple[FeedSpec, ...]:
         where = f"feeds[{i}]."
         r.unknown(table, FEED_KEYS, where)
         key = r.string(table, "key", where)
-        if key and not FEED_KEY_RE.match(key):
+        if key and (
+            not FEED_KEY_RE.match(key) or any(part in ("", ".", "..") for part in key.split("/"))
+        ):
             r.problem(where + "key", f"{key!r} must be a lowercase ASCII name ending .xml")
             key = None
         if key and any(s.key == key for s in specs):

@@ -11,6 +11,7 @@ from typing import Any
 import tomli_w
 
 from .errors import EpisodeError
+from .safetext import clean_text, clean_tree
 
 DELIMITER = "+++"
 
@@ -45,7 +46,7 @@ def parse(text: str, path: Path) -> Document:
         raise EpisodeError(
             f"invalid TOML front matter: {_shift_line(str(exc), 1)}", path=path
         ) from exc
-    return Document(meta=meta, body=body)
+    return Document(meta=clean_tree(meta), body=clean_text(body))
 
 
 def read(path: Path) -> Document:

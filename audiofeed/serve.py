@@ -38,12 +38,15 @@ class Handler(SimpleHTTPRequestHandler):
         """The requested file, if it exists inside the served folder (symlinks included)."""
         root = Path(self.directory).resolve()
         rel = unquote(urlsplit(self.path).path).lstrip("/")
-        target = (root / rel).resolve()
-        if not target.is_relative_to(root):
+        try:  # a NUL byte or an over-long name is simply not found
+            target = (root / rel).resolve()
+            if not target.is_relative_to(root):
+                return None
+            if target.is_dir():
+                target = target / "index.html"
+            return target if target.is_file() else None
+        except (OSError, ValueError):
             return None
-        if target.is_dir():
-            target = target / "index.html"
-        return target if target.is_file() else None
 
     def send_head(self):  # type: ignore[no-untyped-def]
         path = self._file()

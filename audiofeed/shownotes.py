@@ -13,14 +13,15 @@ import nh3
 from markdown_it import MarkdownIt
 
 from .catalog import Episode, Person
+from .safetext import clean_text
+
+__all__ = ["ShowNotes", "clean_text", "markdown_to_html", "render", "sanitize"]
 
 #: Tags allowed in show notes: Apple's and PSP-1's lists plus a few harmless ones.
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "a", "strong", "b", "em", "i", "code", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 SUMMARY_LIMIT = 600  # characters of plain text in <description> and the file's comment tag
-#: XML 1.0 forbids these; they must never reach a feed or a page.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,6 @@ class ShowNotes:
     html: str  # sanitized HTML: description + people
     summary: str  # plain text, first paragraph, at most SUMMARY_LIMIT characters
     text: str  # whole description as plain text
-
-
-def clean_text(text: str) -> str:
-    """Remove characters XML cannot carry (control characters, lone surrogates)."""
-    return _CONTROL.sub("", text)
 
 
 @lru_cache(maxsize=1)

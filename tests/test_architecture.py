@@ -28,6 +28,7 @@ MUST_NOT_IMPORT = {
     "site": {"media", "feed", "publish", "cli"},
     "storage": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "publish": {"cli"},
+    "build": {"publish", "cli"},
     "rules": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "destination": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "deploy": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -394,7 +395,11 @@ def test_interrupted_publish_keeps_old_feed_and_resumes(
     client = show.server.client()
 
     def consistent() -> None:
-        assert show.get("feed.xml") == old_feed and show.get(MANIFEST) == old_manifest
+        assert show.get("feed.xml") == old_feed
+        # the old manifest, or the interim one: the old one without the objects this run
+        # overwrites in place (docs/reliability.md)
+        now, old = json.loads(show.get(MANIFEST)), json.loads(old_manifest)
+        assert now["media"] == old["media"] and now["objects"].items() <= old["objects"].items()
         assert check_remote(show.base_url + "feed.xml").problems == []  # every enclosure
         big = [k for k in show.objects() if k.startswith("audio/beyond-impact-bonds-")]
         assert big == [k for k in audio_keys(first) if k.startswith("audio/beyond-impact")]

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..errors import AudiofeedError, Problem, ValidationError
+from ..errors import AudiofeedError, Problem, ValidationError, one_line
 
 log = logging.getLogger("audiofeed")
 
@@ -28,7 +28,7 @@ def _rel(path: Path | None) -> str:
 
 def render_problem(p: Problem) -> str:
     """``path: field: message`` with the path relative to the working folder."""
-    parts = [x for x in (_rel(p.path), p.field, p.message) if x]
+    parts = [one_line(x) for x in (_rel(p.path), p.field, p.message) if x]
     prefix = "warning: " if p.severity == "warning" else "error: "
     return prefix + ": ".join(parts)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import uuid
 from dataclasses import dataclass
@@ -44,6 +45,12 @@ class FeedAssets:
     feed_url: str
     image_url: str
     guid: str | None = None  # podcast:guid already assigned to this feed (kept for ever)
+
+
+def as_html_text(text: str) -> str:
+    """Plain text for an element podcast apps render as HTML (<description>): escaped, so
+    a '<script>' someone typed shows as text instead of becoming markup in the app."""
+    return html.escape(clean_text(text), quote=False)
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -120,7 +127,7 @@ def _channel(config: Config, assets: FeedAssets, spec: FeedSpec) -> FeedGenerato
     fg.register_extension("audiofeed", p20.Channel, p20.Item, rss=True, atom=False)
     title = clean_text(spec.title or pod.title)
     fg.title(title)
-    fg.description(clean_text(spec.description or pod.description))
+    fg.description(as_html_text(spec.description or pod.description))
     fg.link(href=assets.feed_url, rel="self", type="application/rss+xml")  # first (FG-04)
     fg.link(href=pod.website, rel="alternate")
     fg.language(pod.language)
@@ -167,7 +174,7 @@ def _item(fg: FeedGenerator, config: Config, item: FeedItem) -> None:
     fe.guid(e.guid, permalink=False)  # FG-05: always a guid, isPermaLink="false"
     fe.title(clean_text(e.title))
     fe.pubDate(e.start)
-    fe.description(item.notes.summary)
+    fe.description(as_html_text(item.notes.summary))
     fe.content(item.notes.html, type="CDATA")
     fe.enclosure(item.media_url, str(item.media_length), item.media_type)  # FG-03
     fe.link(href=config.url(f"episodes/{e.slug}.html"))  # the episode's archive page

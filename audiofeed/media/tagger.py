@@ -55,7 +55,15 @@ def tag_copy(
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
-        result = probe(tmp)
+        try:
+            result = probe(tmp)
+        except MediaError as exc:  # name the recording, not the temp copy
+            raise MediaError(
+                f"its tagged copy cannot be read back ({exc.message}); the recording is "
+                "probably damaged: export it again",
+                path=source,
+                field=exc.field,
+            ) from exc
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)

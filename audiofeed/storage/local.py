@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..checkpoint import checkpoint
 from ..errors import StorageError
 from .base import BytesCallback, RemoteObject
 from .types import content_type_for
@@ -35,7 +36,9 @@ class LocalBackend:
             return {}
         result = {}
         for path in self.root.rglob("*"):
-            if path.is_file() and not path.name.startswith(TEMP_PREFIX):
+            if path.is_file() and path.name.startswith(TEMP_PREFIX):
+                path.unlink(missing_ok=True)  # left by a publish that was killed mid-write
+            elif path.is_file():
                 key = path.relative_to(self.root).as_posix()
                 result[key] = RemoteObject(key=key, size=path.stat().st_size)
         return result
@@ -87,6 +90,7 @@ class LocalBackend:
                     out.flush()
                     os.fsync(out.fileno())
                 os.chmod(tmp, 0o644)
+                checkpoint(f"written:{key}")
                 os.replace(tmp, dest)
             finally:
                 if os.path.exists(tmp):

@@ -217,7 +217,7 @@ class S3Backend:
         return f"{where} ({self.endpoint})"
 
     def _key(self, key: str) -> str:
-        if key.startswith("/") or ".." in key.split("/"):
+        if key.startswith("/") or any(part in ("", ".", "..") for part in key.split("/")):
             raise StorageError(f"object key {key!r} escapes the destination")
         return f"{self.prefix}/{key}" if self.prefix else key
 
