@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .. import catalog
 from ..errors import AudiofeedError, Problem
 
 
@@ -39,16 +40,8 @@ class ScheduleError(AudiofeedError):
         return [p.line() for p in self.problems]
 
 
-@dataclass(frozen=True)
-class Person:
-    """A speaker or chair as the programme lists them."""
-
-    name: str
-    affiliation: str | None = None
-    role: str | None = None
-    url: str | None = None
-    bio: str | None = None
-    image: str | None = None
+class Person(catalog.Person):
+    """A speaker or chair as the programme lists them (the catalog's fields)."""
 
     def table(self) -> dict[str, str]:
         """The front matter table: only the keys that have a value."""
@@ -56,10 +49,7 @@ class Person:
         return {k: v for k in keys if (v := getattr(self, k))}
 
 
-@dataclass(frozen=True)
-class Link:
-    title: str
-    url: str
+Link = catalog.Link
 
 
 @dataclass
