@@ -49,6 +49,25 @@ def ffmpeg_path() -> str:
     return exe
 
 
+def _lavfi(source: str, *args: str) -> None:
+    """Run ffmpeg quietly on a generated (lavfi) input, overwriting the output."""
+    _run(
+        [
+            ffmpeg_path(),
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            source,
+            *args,
+        ]
+    )
+
+
 def _run(cmd: list[str]) -> None:
     proc = subprocess.run(
         cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
@@ -85,26 +104,15 @@ def make_audio(
     fmt = _format_for(path, fmt)
     muxer, codec, _ = AUDIO_FORMATS[fmt]
     path.parent.mkdir(parents=True, exist_ok=True)
-    _run(
-        [
-            ffmpeg_path(),
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency={frequency}:sample_rate={sample_rate}:duration={seconds}",
-            "-ac",
-            str(channels),
-            *codec,
-            *_BITEXACT,
-            "-f",
-            muxer,
-            str(path),
-        ]
+    _lavfi(
+        f"sine=frequency={frequency}:sample_rate={sample_rate}:duration={seconds}",
+        "-ac",
+        str(channels),
+        *codec,
+        *_BITEXACT,
+        "-f",
+        muxer,
+        str(path),
     )
     return path
 
@@ -120,29 +128,18 @@ def make_image(
     w, h = (size, size) if isinstance(size, int) else size
     path.parent.mkdir(parents=True, exist_ok=True)
     quality = ["-q:v", "2"] if path.suffix.lower() in (".jpg", ".jpeg") else []
-    _run(
-        [
-            ffmpeg_path(),
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"color=c={color}:s={w}x{h}:d=1",
-            "-frames:v",
-            "1",
-            *quality,
-            "-update",
-            "1",
-            "-fflags",
-            "+bitexact",
-            "-flags:v",
-            "+bitexact",
-            str(path),
-        ]
+    _lavfi(
+        f"color=c={color}:s={w}x{h}:d=1",
+        "-frames:v",
+        "1",
+        *quality,
+        "-update",
+        "1",
+        "-fflags",
+        "+bitexact",
+        "-flags:v",
+        "+bitexact",
+        str(path),
     )
     return path
 
