@@ -26,6 +26,7 @@ import os
 import re
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -167,10 +168,19 @@ class Session:
         """A bodiless request (GET, HEAD, DELETE): status, headers (lower case), body."""
         headers = sign(method, loc, region, creds, EMPTY_SHA256, query=query)
         target = f"{loc.path}?{query}" if query else loc.path
-        for attempt in (0, 1):  # a kept-alive connection the server closed: once more
+        return self._exchange(
+            loc, lambda conn: conn.request(method, target, headers=_wire(headers))
+        )
+
+    def _exchange(
+        self, loc: Location, send: Callable[[http.client.HTTPConnection], None]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """``send`` a request on a kept-alive connection and read the answer; a connection
+        the server closed meanwhile is replaced once."""
+        for attempt in (0, 1):
             conn = self._conn(loc, fresh=attempt > 0)
             try:
-                conn.request(method, target, headers=_wire(headers))
+                send(conn)
                 resp = conn.getresponse()
                 body = resp.read()
                 return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
@@ -179,7 +189,7 @@ class Session:
                 if attempt:
                     raise
             except BaseException:
-                conn.close()
+                conn.close()  # mid-request: this connection cannot be reused
                 raise
         raise AssertionError("unreachable")
 
@@ -200,26 +210,16 @@ class Session:
         """PUT ``source`` with its known sha256 as the signed payload hash."""
         size = source.stat().st_size
         signed = sign("PUT", loc, region, creds, sha256, {**headers, "content-length": str(size)})
-        for attempt in (0, 1):
-            conn = self._conn(loc, fresh=attempt > 0)
-            try:
-                conn.putrequest("PUT", loc.path, skip_host=True, skip_accept_encoding=True)
-                for name, value in _wire(signed).items():
-                    conn.putheader(name, value)
-                conn.endheaders()
-                with open(source, "rb") as f:
-                    _send_body(conn, f, size, progress)
-                resp = conn.getresponse()
-                body = resp.read()
-                return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                conn.close()
-                if attempt:
-                    raise
-            except BaseException:
-                conn.close()  # mid-body: this connection cannot be reused
-                raise
-        raise AssertionError("unreachable")
+
+        def send(conn: http.client.HTTPConnection) -> None:
+            conn.putrequest("PUT", loc.path, skip_host=True, skip_accept_encoding=True)
+            for name, value in _wire(signed).items():
+                conn.putheader(name, value)
+            conn.endheaders()
+            with open(source, "rb") as f:
+                _send_body(conn, f, size, progress)
+
+        return self._exchange(loc, send)
 
 
 def _wire(headers: dict[str, str]) -> dict[str, str]:
