@@ -63,7 +63,7 @@ def _remote(manifest):  # type: ignore[no-untyped-def]
 
 
 def prepare(show: Path) -> None:
-    from audiofeed import publish, shownotes
+    from audiofeed import publish, shownotes, tagging
     from audiofeed.state import Manifest, MediaRecord
 
     config, catalog = publish.load_show(show / "config.toml")
@@ -72,11 +72,11 @@ def prepare(show: Path) -> None:
     manifest = Manifest()
     for ep in catalog.episodes:
         facts = builder.source_facts(ep.audio)
-        tags = publish.media_tags(config, ep, cover, shownotes.render(ep))
+        tags = tagging.media_tags(config, ep, cover, shownotes.render(ep))
         key = f"audio/{ep.slug}-{facts['sha256'][:10]}.mp3"
         size = ep.audio.stat().st_size + 30_000
         manifest.media[ep.guid] = MediaRecord(
-            fingerprint=publish.media_fingerprint(facts["sha256"], tags, config.tags),
+            fingerprint=tagging.media_fingerprint(facts["sha256"], tags, config.tags),
             key=key,
             size=size,
             sha256=facts["sha256"],
