@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .configpath import CONFIG_NAME, find  # noqa: F401 - re-exported
 from .destination import STORAGE_KEYS, is_secret_key, storage_settings
 from .errors import ConfigError, Problem, ValidationError
 from .feedconfig import (  # noqa: F401 - re-exported
@@ -21,7 +22,6 @@ from .feedconfig import (  # noqa: F401 - re-exported
 )
 from .safetext import clean_tree
 
-CONFIG_NAME = "config.toml"
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SHOW_TYPES = ("episodic", "serial")
@@ -313,19 +313,6 @@ def file_inside(root: Path, value: str) -> tuple[Path | None, str]:
     except (OSError, ValueError) as exc:
         reason = f"cannot be used ({getattr(exc, 'strerror', None) or exc})"
     return None, f"file {value!r} {reason} (paths are relative to {root})"
-
-
-def find(start: Path) -> Path:
-    """Find config.toml in ``start`` or its parents."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        candidate = folder / CONFIG_NAME
-        if candidate.is_file():
-            return candidate
-    raise ConfigError(
-        f"no {CONFIG_NAME} here or in any parent folder; run 'audiofeed init DIR' or pass --config",
-        path=start,
-    )
 
 
 def _table(r: _Reader, data: dict[str, Any], key: str, *, required: bool = True) -> dict[str, Any]:

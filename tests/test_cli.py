@@ -8,6 +8,7 @@ import tomllib
 import urllib.request
 from pathlib import Path
 
+import click
 import podcastparser
 import pytest
 
@@ -17,9 +18,12 @@ from tests.support.media import make_audio
 
 
 def all_commands(group=cli, prefix=()):
-    for name, command in group.commands.items():
+    """Every command and subcommand, as click resolves them (commands load lazily)."""
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         yield (*prefix, name)
-        if hasattr(command, "commands"):
+        if hasattr(command, "list_commands"):
             yield from all_commands(command, (*prefix, name))
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from . import audio, importing, publishing, show  # noqa: F401 - they register the commands
-from .base import cli, render_problem
+from .base import cli, render_problem  # the commands' modules are imported when used
 
 __all__ = ["cli", "main", "render_problem"]
 

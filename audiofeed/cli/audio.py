@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -17,6 +16,8 @@ from .base import _config_path, _rel, cli, render_problem
 @click.pass_context
 def inspect_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
     """Show codec, duration, size, every tag, chapter and picture of audio FILEs."""
+
+    import json
 
     from ..media.inspect import render, report
 

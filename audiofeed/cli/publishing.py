@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
 
-from ..errors import AudiofeedError
-from .base import Live, _config_path, _rel, cli, render_problem
+from .base import Live, _config_path, _rel, cli, render_problem, setup_logging
 
 
 @cli.command()
@@ -28,6 +26,10 @@ def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
 
     if (lines := quick_lines(_config_path(ctx), as_json, options)) is not None:
         return click.echo("\n".join(lines))  # inputs and published manifest as recorded
+    setup_logging(ctx)
+    import json
+
+    from ..errors import AudiofeedError
     from ..progress import LiveProgress
     from ..publish import Options, error_report
     from ..publish import publish as run
