@@ -168,6 +168,7 @@ def _publish(
             artifacts,
             report,
             destination=options.destination,
+            base_url=options.base_url,
             profile=options.profile,
             prune=options.prune,
         )

@@ -5,22 +5,32 @@ After every successful publish audiofeed records, per destination, a stamp of it
 the folder, audiofeed's own code, the options that shape the output) and the sha256 of
 the manifest it published. A later ``audiofeed publish`` whose inputs give the same stamp
 asks the destination one question — is the manifest still the one we published? — and,
-if so, stops there: for S3 a single signed HEAD of the manifest over ``http.client``
-(its ``x-amz-meta-sha256``), for a folder a read of the manifest file. Anything unusual
-(another stamp, another manifest, credentials only boto3 can find, an error of any kind)
-means "not sure", and the full publish runs as always.
+if so, stops there: for S3 a single signed HEAD of the manifest over a plain socket
+(its ``x-amz-meta-sha256``, ``storage.quickhead``), for a folder a read of the manifest
+file and a ``stat`` of every file it lists. Anything unusual (another stamp, another
+manifest, credentials only boto3 can find, an error of any kind) means "not sure", and
+the full publish runs as always.
+
+The record is keyed by the *request* — the config file, the command-line options and the
+environment settings that shape a publish — so the answer needs no parsing of config.toml:
+what the config says is covered by the stamp (config.toml is one of the show's files),
+and what it resolved to (the destination folder, the S3 address to ask) is stored with
+the record. Answering imports no more than ``json`` and ``socket``.
 
 The record lives in ``.audiofeed/published.json``; deleting it only costs the full check.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+try:  # CPython 3.11's built-in sha256: hashlib would load OpenSSL first
+    from _sha256 import sha256
+except ImportError:  # pragma: no cover - other interpreters and versions
+    from hashlib import sha256
 
 RECORD = Path(".audiofeed") / "published.json"
 MANIFEST_KEY = ".audiofeed/manifest.json"
@@ -34,42 +44,43 @@ ENV_KEYS = (
     "AWS_PROFILE",
     "AUDIOFEED_S3_MAX_BANDWIDTH",
 )
+#: the command-line options of ``publish`` that shape what it publishes, and where
+OPTION_KEYS = ("destination", "base_url", "profile", "prune")
 TIMEOUT = 5.0
 
 
-@dataclass(frozen=True)
-class Target:
-    """Where a publish goes, as far as the record is concerned (never a secret)."""
-
-    destination: str  # "s3://bucket/prefix" or a folder (absolute)
-    base_url: str
-    endpoint_url: str | None = None
-    region: str | None = None
-    addressing_style: str | None = None
-    profile: str | None = None
-    prune: bool = False
-
-    def key(self) -> str:
-        env = {k: os.environ.get(k, "") for k in ENV_KEYS}
-        return json.dumps([self.__dict__, env], sort_keys=True, default=str)
+def request_key(config_path: Path, options: dict[str, Any]) -> str:
+    """What identifies a publish before config.toml is read: the config file, the options
+    that shape the output and the environment settings that change where it goes (never a
+    secret)."""
+    env = {k: os.environ.get(k, "") for k in ENV_KEYS}
+    opts = {k: options.get(k) or None for k in OPTION_KEYS}
+    return json.dumps([os.path.realpath(config_path), opts, env], sort_keys=True)
 
 
 def _code_stamp() -> list[Any]:
     """audiofeed's own code: an upgrade or a local edit changes what a build produces."""
-    here = Path(__file__).resolve().parent
-    out = []
-    for dirpath, dirnames, filenames in os.walk(here):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            if not name.endswith((".pyc", ".pyo")):
-                st = os.stat(os.path.join(dirpath, name))
-                out.append(
-                    [os.path.relpath(os.path.join(dirpath, name), here), st.st_size, st.st_mtime_ns]
-                )
+    here = os.path.dirname(os.path.realpath(__file__))
+    out: list[Any] = []
+
+    def walk(folder: str, rel: str) -> None:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            if entry.is_dir():
+                if entry.name != "__pycache__":
+                    walk(entry.path, f"{rel}{entry.name}/")
+            elif not entry.name.endswith((".pyc", ".pyo")):
+                st = entry.stat()
+                out.append([rel + entry.name, st.st_size, st.st_mtime_ns])
+
+    walk(here, "")
     return out
 
 
-def _tree(root: Path, skip: set[Path]) -> list[Any]:
+def _tree(root: str, skip: str | None) -> list[Any]:
+    """Every file of the show folder by path, size and mtime (the destination folder and
+    audiofeed's own state left out)."""
     out: list[Any] = []
 
     def walk(folder: str, rel: str) -> None:
@@ -80,7 +91,7 @@ def _tree(root: Path, skip: set[Path]) -> list[Any]:
             if not rel and entry.name in SKIP_TOP:
                 continue
             if entry.is_dir(follow_symlinks=True):
-                if Path(entry.path).resolve() not in skip:
+                if skip is None or os.path.realpath(entry.path) != skip:
                     walk(entry.path, name + "/")
             else:
                 try:
@@ -90,7 +101,7 @@ def _tree(root: Path, skip: set[Path]) -> list[Any]:
                     continue
                 out.append([name, st.st_size, st.st_mtime_ns])
 
-    walk(str(root), "")
+    walk(root, "")
     return out
 
 
@@ -105,46 +116,52 @@ def _external(paths: list[str]) -> list[Any]:
     return out
 
 
-def inputs_stamp(root: Path, target: Target, external: list[str]) -> str:
-    """A hash of everything a publish to ``target`` is built from."""
-    skip = set()
-    if not target.destination.startswith("s3://"):
-        skip.add(Path(target.destination).resolve())
+def inputs_stamp(root: Path, key: str, destination: str, external: list[str]) -> str:
+    """A hash of everything a publish (``key``: ``request_key``) is built from."""
+    skip = None if destination.startswith("s3://") else os.path.realpath(destination)
     blob = json.dumps(
-        [target.key(), _tree(root.resolve(), skip), _external(external), _code_stamp()],
+        [key, _tree(os.path.realpath(root), skip), _external(external), _code_stamp()],
         separators=(",", ":"),
     )
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return sha256(blob.encode()).hexdigest()
 
 
 def _load(root: Path) -> dict[str, Any]:
     try:
-        data = json.loads((root / RECORD).read_text())
+        with open(root / RECORD, "rb") as f:
+            data = json.loads(f.read())
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
 
 
+def _save(root: Path, data: dict[str, Any]) -> None:
+    from .state import write_atomic
+
+    write_atomic(root / RECORD, json.dumps(data, indent=1, sort_keys=True).encode())
+
+
 def remember(
     root: Path,
-    target: Target,
+    key: str,
+    target: dict[str, Any],
     *,
     manifest: bytes,
     external: list[str],
     lines: list[str],
 ) -> None:
-    """Record a successful publish: the stamp of its inputs, the manifest it left, and
-    what a run that finds nothing to do prints."""
-    from .state import write_atomic
-
+    """Record a successful publish: the stamp of its inputs, where it went (``target_for``),
+    the manifest it left, and what a run that finds nothing to do prints."""
     data = _load(root)
-    data[target.key()] = {
-        "inputs": inputs_stamp(root, target, external),
-        "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
+    data[key] = {
+        "inputs": inputs_stamp(root, key, target["destination"], external),
+        "destination": target["destination"],
+        "head": _head_location(target),
+        "manifest_sha256": sha256(manifest).hexdigest(),
         "external": external,
         "lines": lines,
     }
-    write_atomic(root / RECORD, json.dumps(data, indent=1, sort_keys=True).encode())
+    _save(root, data)
 
 
 def record_publish(
@@ -154,20 +171,23 @@ def record_publish(
     report: Any,
     *,
     destination: str | None = None,
+    base_url: str | None = None,
     profile: str | None = None,
     prune: bool = False,
 ) -> None:
-    """After a successful publish: remember it (``remember``) with the files it used from
-    outside the show folder and the lines a run that finds nothing to do prints. A publish
-    with warnings is forgotten instead: the next run must show them again."""
+    """After a successful publish with these command-line options: remember it
+    (``remember``) with the files it used from outside the show folder and the lines a run
+    that finds nothing to do prints. A publish with warnings is forgotten instead: the next
+    run must show them again."""
     import dataclasses
 
     from .state import MANIFEST_KEY as manifest_key
     from .storage import Action, Plan
 
-    target = target_for(config, destination=destination, profile=profile, prune=prune)
+    options = {"destination": destination, "base_url": base_url, "profile": profile}
+    key = request_key(config.path, {**options, "prune": prune})
     if report.warnings or report.assigned_guids:
-        forget(config.root, target)
+        forget(config.root, key)
         return
     manifest = next(a for a in artifacts if a.key == manifest_key)
     used = [config.podcast.image, *(a.path for a in artifacts if a.path)]
@@ -177,32 +197,40 @@ def record_publish(
     external = sorted({str(p.resolve()) for p in used if not p.resolve().is_relative_to(root)})
     skips = tuple(Action("skip", a.key, a.size, a) for a in artifacts)
     lines = dataclasses.replace(report, plan=Plan(skips), dry_run=False, applied=None).lines()
+    target = target_for(config, destination=destination, profile=profile)
     remember(
-        config.root, target, manifest=manifest.path.read_bytes(), external=external, lines=lines
+        config.root,
+        key,
+        target,
+        manifest=manifest.path.read_bytes(),
+        external=external,
+        lines=lines,
     )
 
 
-def forget(root: Path, target: Target) -> None:
-    """Drop the record of ``target`` (a publish with warnings: a no-op must show them)."""
+def forget(root: Path, key: str) -> None:
+    """Drop the record of ``key`` (a publish with warnings: a no-op must show them)."""
     data = _load(root)
-    if data.pop(target.key(), None) is not None:
-        from .state import write_atomic
-
-        write_atomic(root / RECORD, json.dumps(data, indent=1, sort_keys=True).encode())
+    if data.pop(key, None) is not None:
+        _save(root, data)
 
 
-def nothing_changed(root: Path, target: Target) -> list[str] | None:
+def nothing_changed(config_path: Path, options: dict[str, Any]) -> list[str] | None:
     """The lines a no-op publish prints, if the inputs and the published manifest are
-    exactly as last recorded; else None (run the full publish)."""
+    exactly as last recorded for this request; else None (run the full publish)."""
     if os.environ.get("AUDIOFEED_FULL_CHECK"):
         return None
-    entry = _load(root).get(target.key())
+    root = config_path.parent
+    key = request_key(config_path, options)
+    entry = _load(root).get(key)
     if not isinstance(entry, dict):
         return None
     try:
-        if entry.get("inputs") != inputs_stamp(root, target, list(entry.get("external", []))):
+        destination = entry["destination"]
+        external = [str(p) for p in entry.get("external", [])]
+        if entry.get("inputs") != inputs_stamp(root, key, destination, external):
             return None
-        published = _published_sha256(target)
+        published = _published_sha256(destination, entry.get("head"))
     except Exception:  # anything unexpected: not sure, so do the full check
         return None
     if published is None or published != entry.get("manifest_sha256"):
@@ -212,102 +240,88 @@ def nothing_changed(root: Path, target: Target) -> list[str] | None:
 
 
 def target_for(
-    config: Any,
-    *,
-    destination: str | None = None,
-    base_url: str | None = None,
-    profile: str | None = None,
-    prune: bool = False,
-) -> Target:
-    """The record key of a publish of ``config`` with these command-line overrides."""
+    config: Any, *, destination: str | None = None, profile: str | None = None
+) -> dict[str, Any]:
+    """Where a publish of ``config`` goes with these command-line overrides, as far as the
+    record is concerned (never a secret): a folder is made absolute."""
     pub = config.publish
     dest = destination or pub.destination
     if not dest.startswith("s3://"):
         dest = str((config.root / dest).resolve())
-    return Target(
-        destination=dest,
-        base_url=(base_url.rstrip("/") + "/") if base_url else pub.base_url,
-        endpoint_url=getattr(pub, "endpoint_url", None),
-        region=getattr(pub, "region", None),
-        addressing_style=getattr(pub, "addressing_style", None),
-        profile=profile or getattr(pub, "profile", None),
-        prune=prune,
-    )
-
-
-def check(
-    config_path: Path,
-    *,
-    destination: str | None = None,
-    base_url: str | None = None,
-    profile: str | None = None,
-    prune: bool = False,
-    **_other_options: Any,
-) -> list[str] | None:
-    """``nothing_changed`` for ``audiofeed publish``, from the config file (cheap: no SDK,
-    no feed, no media libraries are imported)."""
-    from . import config as config_mod
-
-    try:
-        config = config_mod.load(config_path)
-    except Exception:  # the full publish reports it properly
-        return None
-    target = target_for(
-        config, destination=destination, base_url=base_url, profile=profile, prune=prune
-    )
-    return nothing_changed(config.root, target)
+    return {
+        "destination": dest,
+        "endpoint_url": getattr(pub, "endpoint_url", None),
+        "region": getattr(pub, "region", None),
+        "addressing_style": getattr(pub, "addressing_style", None),
+        "profile": profile or getattr(pub, "profile", None),
+    }
 
 
 def quick_lines(config_path: Path, as_json: bool, options: dict[str, Any]) -> list[str] | None:
-    """``check`` for the CLI's ``publish`` options: never for --dry-run (it shows the real
-    plan), --retag or --json (they want the full run)."""
+    """``nothing_changed`` for the CLI's ``publish`` options: never for --dry-run (it shows
+    the real plan), --retag or --json (they want the full run)."""
     if as_json or options.get("dry_run") or options.get("retag"):
         return None
-    return check(config_path, **options)
+    return nothing_changed(config_path, options)
 
 
 # -- asking the destination ----------------------------------------------------------------
 
 
-def _published_sha256(target: Target) -> str | None:
-    if not target.destination.startswith("s3://"):
-        return _local_manifest_sha256(Path(target.destination))
-    return _s3_manifest_sha256(target)
+def _head_location(target: dict[str, Any]) -> list[str] | None:
+    """For S3: [scheme, host, path, region] of the published manifest, as ``sigv4`` (and
+    boto3) address it, from the settings and the environment; None for a folder, and
+    where only boto3 can say (a profile, no region for AWS …)."""
+    destination = target["destination"]
+    if not destination.startswith("s3://") or target["profile"]:
+        return None
+    from .storage import sigv4
+
+    bucket, _, prefix = destination[len("s3://") :].partition("/")
+    prefix = "/".join(p for p in prefix.split("/") if p)
+    where = sigv4.bucket_location(
+        bucket, target["endpoint_url"], target["region"], target["addressing_style"]
+    )
+    if where is None:
+        return None
+    root, region = where
+    loc = sigv4.object_location(root, f"{prefix}/{MANIFEST_KEY}" if prefix else MANIFEST_KEY)
+    return [loc.scheme, loc.host, loc.path, region]
+
+
+def _published_sha256(destination: str, head: Any) -> str | None:
+    if not destination.startswith("s3://"):
+        return _local_manifest_sha256(Path(destination))
+    return _s3_manifest_sha256(head)
 
 
 def _local_manifest_sha256(folder: Path) -> str | None:
     """A folder is cheap to look at: every object the manifest lists must be there with
     its size (someone may have deleted or replaced a file by hand)."""
+    base = os.fspath(folder)
     try:
-        data = (folder / MANIFEST_KEY).read_bytes()
+        with open(os.path.join(base, MANIFEST_KEY), "rb") as f:
+            data = f.read()
         objects = json.loads(data)["objects"]
         for key, obj in objects.items():
-            if key != MANIFEST_KEY and (folder / key).stat().st_size != obj["size"]:
+            if key != MANIFEST_KEY and os.stat(os.path.join(base, key)).st_size != obj["size"]:
                 return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return hashlib.sha256(data).hexdigest()
+    return sha256(data).hexdigest()
 
 
-def _s3_manifest_sha256(target: Target) -> str | None:
+def _s3_manifest_sha256(head: Any) -> str | None:
     """``x-amz-meta-sha256`` of the published manifest by one SigV4-signed HEAD, where the
-    environment says everything (static keys, an endpoint or a region): else not sure."""
-    from .storage import sigv4
-
-    creds = sigv4.env_credentials(target.profile)
-    rest = target.destination[len("s3://") :]
-    bucket, _, prefix = rest.partition("/")
-    prefix = "/".join(p for p in prefix.split("/") if p)
-    where = sigv4.bucket_location(
-        bucket, target.endpoint_url, target.region, target.addressing_style
-    )
-    if creds is None or where is None:
+    record has its address and the environment static credentials: else not sure."""
+    if not (isinstance(head, list) and len(head) == 4) or os.environ.get("AWS_PROFILE"):
         return None
-    root, region = where
-    key = f"{prefix}/{MANIFEST_KEY}" if prefix else MANIFEST_KEY
-    session = sigv4.Session(timeout=TIMEOUT)
-    try:
-        status, found = session.head(sigv4.object_location(root, key), region, creds)
-    finally:
-        session.close()
+    access = os.environ.get("AWS_ACCESS_KEY_ID")
+    secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not access or not secret:
+        return None
+    from .storage import quickhead
+
+    credentials = (access, secret, os.environ.get("AWS_SESSION_TOKEN") or None)
+    status, found = quickhead.head(*head, credentials, timeout=TIMEOUT)
     return found.get("x-amz-meta-sha256") if status == 200 else None
