@@ -24,9 +24,12 @@ from tests.s3_show import Show, make_show, new_bucket, s3_env
 from tests.support.cli import run
 
 HEAVY = ("feedgen", "mutagen", "lxml", "jinja2", "markdown_it", "boto3")
-#: what the quick answer does without: config parsing, logging, OpenSSL, http.client (with
-#: email and ssl) each cost milliseconds of start-up
+#: what the quick answer does without: click, config parsing, logging, OpenSSL, http.client
+#: (with email and ssl) each cost milliseconds of start-up
 NOT_FOR_A_NO_OP = {
+    "click",
+    "audiofeed.cli.base",
+    "audiofeed.cli.publishing",
     "audiofeed.config",
     "audiofeed.errors",
     "audiofeed.storage.sigv4",
@@ -37,6 +40,7 @@ NOT_FOR_A_NO_OP = {
     "http.client",
     "email",
     "ssl",
+    "socket",
     "audiofeed.publish",
 }
 
@@ -295,3 +299,58 @@ def test_full_check_puts_back_an_object_deleted_behind_our_back(tmp_path: Path, 
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("uploaded 1 objects")
     assert audio in show.objects()
+
+
+def test_quick_head_over_tls_checks_the_certificate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For an https endpoint the HEAD goes over TLS, trusting AWS_CA_BUNDLE (as boto3 and
+    sigv4 do) and nothing it cannot verify."""
+    import socket
+    import ssl
+    import threading
+
+    from audiofeed.storage import quickhead
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    requests: list[bytes] = []
+
+    def serve(n: int) -> None:
+        for _ in range(n):
+            conn, _ = listener.accept()
+            try:
+                with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += tls.recv(4096)
+                    requests.append(data)
+                    tls.sendall(b"HTTP/1.1 200 OK\r\nX-Amz-Meta-Sha256: abc123\r\n\r\n")
+            except (ssl.SSLError, OSError):
+                pass  # the client refused our certificate
+
+    thread = threading.Thread(target=serve, args=(2,), daemon=True)
+    thread.start()
+    args = ("https", f"localhost:{port}", "/b/k", "us-east-1", ("AKID", "SECRET", None))
+    monkeypatch.delenv("AWS_CA_BUNDLE", raising=False)
+    with pytest.raises(ssl.SSLCertVerificationError):
+        quickhead.head(*args, timeout=5)
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(cert))
+    status, headers = quickhead.head(*args, timeout=5)
+    thread.join(5)
+    listener.close()
+    assert (status, headers["x-amz-meta-sha256"]) == (200, "abc123")
+    request = requests[-1].decode()
+    assert request.startswith("HEAD /b/k HTTP/1.1\r\n")
+    assert f"Host: localhost:{port}\r\n" in request
+    assert "authorization: AWS4-HMAC-SHA256 Credential=AKID/" in request

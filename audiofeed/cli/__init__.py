@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from .base import cli, render_problem  # the commands' modules are imported when used
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import cli, render_problem
 
 __all__ = ["cli", "main", "render_problem"]
 
 
+def __getattr__(name: str) -> Any:
+    """``cli`` and ``render_problem`` from ``.base``, imported (with click) when asked for."""
+    if name in ("cli", "render_problem"):
+        from . import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def main() -> None:
-    """Console entry point."""
+    """Console entry point. A plain ``audiofeed publish`` whose inputs and published
+    manifest are as last recorded is answered before click is imported (``quick``)."""
+    from .quick import answer
+
+    if answer():
+        return
+    from .base import cli
+
     cli(prog_name="audiofeed")

@@ -86,6 +86,27 @@ def _address(scheme: str, host: str) -> tuple[str, int]:
     return (name, int(port)) if sep else (host, default)
 
 
+def _connect(name: str, port: int, timeout: float):  # type: ignore[no-untyped-def]
+    """A connected TCP socket, from ``_socket`` (the C module under ``socket``, whose
+    import alone takes milliseconds: it builds its enums at start-up)."""
+    try:
+        import _socket
+    except ImportError:  # pragma: no cover - an interpreter without it
+        import socket as _socket
+
+    error: OSError | None = None
+    for family, kind, proto, _, address in _socket.getaddrinfo(name, port, 0, _socket.SOCK_STREAM):
+        sock = _socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError(f"no address for {name}")
+
+
 def head(
     scheme: str,
     host: str,
@@ -96,8 +117,6 @@ def head(
     timeout: float,
 ) -> tuple[int, dict[str, str]]:
     """``HEAD scheme://host/path``, signed: the status and the headers (lower-case names)."""
-    import socket
-
     if scheme not in ("http", "https"):
         raise ValueError(f"unsupported scheme {scheme!r}")
     name, port = _address(scheme, host)
@@ -105,13 +124,20 @@ def head(
     lines = [f"HEAD {path} HTTP/1.1"]
     lines += [f"{'Host' if k == 'host' else k}: {v}" for k, v in headers.items()]
     request = ("\r\n".join([*lines, "Connection: close"]) + "\r\n\r\n").encode()
-    sock = socket.create_connection((name, port), timeout=timeout)
-    try:
-        if scheme == "https":
-            import ssl
+    if scheme == "https":  # TLS costs its imports and handshake whatever the socket
+        import socket
+        import ssl
 
-            context = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
-            sock = context.wrap_socket(sock, server_hostname=name)
+        context = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
+        plain = socket.create_connection((name, port), timeout=timeout)
+        try:
+            sock = context.wrap_socket(plain, server_hostname=name)
+        except BaseException:
+            plain.close()
+            raise
+    else:
+        sock = _connect(name, port, timeout)
+    try:
         sock.sendall(request)
         data = b""
         while b"\r\n\r\n" not in data:
