@@ -6,7 +6,7 @@ the folder, audiofeed's own code, the options that shape the output) and the sha
 the manifest it published. A later ``audiofeed publish`` whose inputs give the same stamp
 asks the destination one question — is the manifest still the one we published? — and,
 if so, stops there: for S3 a single signed HEAD of the manifest over a plain socket
-(its ``x-amz-meta-sha256``, ``storage.quickhead``), for a folder a read of the manifest
+(its ``x-amz-meta-sha256``, ``s3head``), for a folder a read of the manifest
 file and a ``stat`` of every file it lists. Anything unusual (another stamp, another
 manifest, credentials only boto3 can find, an error of any kind) means "not sure", and
 the full publish runs as always.
@@ -320,8 +320,8 @@ def _s3_manifest_sha256(head: Any) -> str | None:
     secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
     if not access or not secret:
         return None
-    from .storage import quickhead
+    from . import s3head
 
     credentials = (access, secret, os.environ.get("AWS_SESSION_TOKEN") or None)
-    status, found = quickhead.head(*head, credentials, timeout=TIMEOUT)
+    status, found = s3head.head(*head, credentials, timeout=TIMEOUT)
     return found.get("x-amz-meta-sha256") if status == 200 else None

@@ -38,6 +38,10 @@ MUST_NOT_IMPORT = {
     # decides a no-op publish before the heavy stages are imported: config and storage only
     "unchanged": {"catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "importers": {"media", "shownotes", "feed", "site", "publish", "cli"},
+    # what a no-op publish loads besides unchanged: nothing heavier than itself
+    "configpath": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    "s3head": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"}
+    | {"storage", "errors"},
 }
 
 

@@ -1,5 +1,8 @@
 """One SigV4-signed ``HEAD`` over a plain socket, for ``audiofeed.unchanged``.
 
+Part of the storage layer (it depends on nothing of audiofeed), kept outside the
+``storage`` package so that loading it does not load the package's backends and plans.
+
 A no-op publish asks S3 a single question (the published manifest's ``x-amz-meta-sha256``)
 and should cost no more than that question: ``http.client`` (which brings ``email`` and
 ``ssl``), ``hmac`` and ``hashlib`` (which load OpenSSL) and ``datetime`` take longer to
