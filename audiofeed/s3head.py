@@ -18,10 +18,13 @@ from __future__ import annotations
 import os
 import time
 
-try:  # CPython 3.11's built-in sha256: no OpenSSL to load
+try:  # CPython's built-in sha256 (3.11; ``_sha2`` from 3.12): no OpenSSL to load
     from _sha256 import sha256
-except ImportError:  # pragma: no cover - other interpreters and versions
-    from hashlib import sha256
+except ImportError:  # pragma: no cover - other versions and interpreters
+    try:
+        from _sha2 import sha256  # type: ignore[no-redef]
+    except ImportError:
+        from hashlib import sha256  # type: ignore[no-redef]
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 MAX_HEADER_BYTES = 64 * 1024

@@ -15,7 +15,8 @@ The record is keyed by the *request* — the config file, the command-line optio
 environment settings that shape a publish — so the answer needs no parsing of config.toml:
 what the config says is covered by the stamp (config.toml is one of the show's files),
 and what it resolved to (the destination folder, the S3 address to ask) is stored with
-the record. Answering imports no more than ``json`` and ``socket``.
+the record. Answering imports ``json`` and, for S3, ``_socket``: ``audiofeed.cli.quick``
+asks before click is even imported.
 
 The record lives in ``.audiofeed/published.json``; deleting it only costs the full check.
 """
@@ -27,10 +28,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-try:  # CPython 3.11's built-in sha256: hashlib would load OpenSSL first
-    from _sha256 import sha256
-except ImportError:  # pragma: no cover - other interpreters and versions
-    from hashlib import sha256
+from .s3head import sha256  # the built-in one: hashlib would load OpenSSL first
 
 RECORD = Path(".audiofeed") / "published.json"
 MANIFEST_KEY = ".audiofeed/manifest.json"
