@@ -32,7 +32,7 @@ PADDING_CAP = 64 << 10
 
 
 def id3_padding(info: Any) -> int:
-    """mutagen's default ID3 padding, capped at PADDING_CAP (same bytes below ~63 MiB)."""
+    """mutagen's default ID3 padding, capped at PADDING_CAP (the same bytes up to ~61 MiB)."""
     return min(info.get_default_padding(), PADDING_CAP)
 
 
