@@ -13,13 +13,14 @@ from pathlib import Path
 from . import feed, media, rules, shownotes, site
 from .catalog import Catalog, Episode
 from .checkpoint import checkpoint
+from .codestamp import code_digest
 from .config import Config
 from .errors import MediaError, Problem, ValidationError
 from .state import (
     MANIFEST_KEY,
     Manifest,
     MediaRecord,
-    NotesCache,
+    Memo,
     ProbeCache,
     TaggedIndex,
     write_atomic,
@@ -83,8 +84,10 @@ class Builder:
         self.new_manifest = Manifest()
         # HTML of the descriptions as the last run rendered them: a republish renders only
         # what changed
-        self.notes = NotesCache(config.root / STATE_DIR / "notes.json", shownotes.cache_version())
+        self.notes = Memo(config.root / STATE_DIR / "notes.json", shownotes.cache_version())
         shownotes.seed_cache(self.notes.load())
+        # pages rendered by the last run, by the digest of their inputs
+        self.pages = Memo(config.root / STATE_DIR / "pages.json", code_digest())
 
     def build(self) -> list[Artifact]:
         cover = self.file_artifact(self.config.podcast.image, "images/cover", STAGE_MEDIA)
@@ -128,12 +131,7 @@ class Builder:
         self.tagged.save()
         if problems:
             raise ValidationError(problems=problems)
-        pages = site.build_site(
-            self.catalog, items, site.SiteAssets(feed_key=FEED_KEY, image_key=cover.key)
-        )
-        for key, data in sorted(pages.items()):
-            stage = STAGE_ASSET if key.startswith("assets/") else STAGE_PAGE
-            artifacts.append(self.bytes_artifact(key, data, stage))
+        artifacts += self.site_artifacts(items, cover.key)
         artifacts += self.feeds(items, self.config.url(cover.key))
         texts = [e.body for e in self.catalog.episodes] + [self.config.podcast.description]
         self.notes.save(shownotes.cached_html(texts))
@@ -144,15 +142,62 @@ class Builder:
         )
         return artifacts
 
+    # -- archive -------------------------------------------------------------------------
+    def site_artifacts(self, items: list[feed.FeedItem], image_key: str) -> list[Artifact]:
+        """The archive's pages, rendering only those whose inputs changed since the last
+        build (the others are the files it left in the build folder, unchanged)."""
+        assets = site.SiteAssets(feed_key=FEED_KEY, image_key=image_key)
+        compiled = self.config.root / STATE_DIR / "templates"  # Jinja2's bytecode cache
+        pages = site.site_pages(self.catalog, items, assets, compiled)
+        before, after, arts = self.pages.load(), {}, []
+        for page in sorted(pages, key=lambda p: p.key):
+            stage = STAGE_ASSET if page.key.startswith("assets/") else STAGE_PAGE
+            art = self.unchanged_artifact(page.key, before.get(page.key), page.inputs, stage)
+            if art is None:
+                art = self.bytes_artifact(page.key, page.render(), stage)
+            st = os.stat(art.path)  # type: ignore[arg-type]
+            after[page.key] = [page.inputs, art.sha256, st.st_size, st.st_mtime_ns]
+            arts.append(art)
+        self.pages.save(after)
+        return arts
+
+    def unchanged_artifact(
+        self, key: str, entry: object, inputs: str, stage: int
+    ) -> Artifact | None:
+        """The file a previous build rendered for the same inputs, if it is still there
+        as that build left it (size and mtime)."""
+        if not (isinstance(entry, list) and len(entry) == 4 and entry[0] == inputs):
+            return None
+        path = self.build_dir / key
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if [st.st_size, st.st_mtime_ns] != entry[2:]:
+            return None
+        return Artifact(
+            key=key,
+            size=st.st_size,
+            sha256=str(entry[1]),
+            content_type=content_type_for(key),
+            cache_control=cache_control_for(key),
+            stage=stage,
+            path=path,
+        )
+
     # -- feeds ---------------------------------------------------------------------------
     def feeds(self, items: list[feed.FeedItem], image_url: str) -> list[Artifact]:
         """Every declared feed, checked by the rules; an error stops the publish."""
         guids = dict(self.manifest.feeds)
         built = feed.build_all(self.catalog, items, image_url, guids)
         problems: list[Problem] = []
+        # items that passed every rule before are only checked against the others
+        checked = Memo(self.config.root / STATE_DIR / "rules.json", code_digest())
+        memo = rules.ItemMemo(checked.load())
         for key, data in built.items():
-            problems += [p for p in rules.check_feed(key, data) if p.severity == "error"]
+            problems += [p for p in rules.check_feed(key, data, memo) if p.severity == "error"]
             self.new_manifest.feeds[key] = guids.get(key) or feed_guid(data)
+        checked.save(dict.fromkeys(sorted(memo.after), 1))
         if problems:
             raise ValidationError(problems=problems)
         return [self.bytes_artifact(key, data, STAGE_FEED) for key, data in built.items()]

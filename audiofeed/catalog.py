@@ -13,6 +13,7 @@ from typing import Any
 from . import frontmatter
 from .config import Config, file_inside
 from .errors import AudiofeedError, Problem, ValidationError
+from .paths import RealPaths
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
@@ -149,12 +150,14 @@ def episode_files(config: Config) -> list[Path]:
     return sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
 
 
-def load(config: Config) -> Catalog:
-    """Load and validate every episode; raise ``ValidationError`` listing every problem."""
+def load(config: Config, memo: frontmatter.ParseMemo | None = None) -> Catalog:
+    """Load and validate every episode; raise ``ValidationError`` listing every problem.
+    ``memo``: episode files parsed by an earlier run (see ``frontmatter.ParseMemo``)."""
     problems: list[Problem] = []
     episodes: list[Episode] = []
+    real = RealPaths()  # each folder resolved once per load
     for path in episode_files(config):
-        reader = _EpisodeReader(config, path)
+        reader = _EpisodeReader(config, path, real, memo)
         try:
             episode = reader.read()
         except AudiofeedError as exc:
@@ -194,16 +197,24 @@ def _duplicates(episodes: list[Episode]) -> list[Problem]:
 class _EpisodeReader:
     """Validates one episode file, collecting every problem."""
 
-    def __init__(self, config: Config, path: Path):
+    def __init__(
+        self,
+        config: Config,
+        path: Path,
+        real: RealPaths | None = None,
+        memo: frontmatter.ParseMemo | None = None,
+    ):
         self.config = config
         self.path = path
+        self.real = real or RealPaths()
+        self.memo = memo
         self.problems: list[Problem] = []
 
     def problem(self, key: str, message: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.path, key, message, severity))
 
     def read(self) -> Episode | None:
-        doc = frontmatter.read(self.path)
+        doc = frontmatter.read(self.path, self.memo)
         m = doc.meta
         for key in sorted(set(m) - EPISODE_KEYS):
             self.problem(key, "unknown front-matter field (see docs/show-format.md)")
@@ -322,7 +333,7 @@ class _EpisodeReader:
         value = self.text(m, key)
         if value is None:
             return None
-        resolved, message = file_inside(self.config.root, value)
+        resolved, message = file_inside(self.config.root, value, self.real)
         if resolved is None:
             self.problem(key, message)
         return resolved

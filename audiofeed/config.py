@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from .feedconfig import (  # noqa: F401 - re-exported
     is_http_url,
     podcast20_settings,
 )
+from .paths import RealPaths, inside
 from .safetext import clean_tree
 
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
@@ -299,20 +301,23 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     )
 
 
-def file_inside(root: Path, value: str) -> tuple[Path | None, str]:
+def file_inside(root: Path, value: str, real: RealPaths | None = None) -> tuple[Path | None, str]:
     """Resolve ``value``, a file path relative to the show folder ``root``: the file (symlinks
-    followed) if it is inside the folder and exists, else None and what is wrong."""
-    root = root.resolve()
+    followed) if it is inside the folder and exists, else None and what is wrong.
+    ``real``: one ``RealPaths`` for many calls (a catalog resolves a path or two per episode,
+    mostly in the same few folders)."""
+    real = real or RealPaths()
     try:
-        resolved = (root / value).resolve()
-        if Path(value).is_absolute() or not resolved.is_relative_to(root):
+        real_root = real.folder(str(root))
+        resolved = real.file(os.path.join(real_root, value))
+        if os.path.isabs(value) or not inside(resolved, real_root):
             return None, f"{value!r} is outside the show folder; use a path inside it"
-        if resolved.is_file():
-            return resolved, ""
+        if os.path.isfile(resolved):
+            return Path(resolved), ""
         reason = "not found"
     except (OSError, ValueError) as exc:
         reason = f"cannot be used ({getattr(exc, 'strerror', None) or exc})"
-    return None, f"file {value!r} {reason} (paths are relative to {root})"
+    return None, f"file {value!r} {reason} (paths are relative to {root.resolve()})"
 
 
 def _table(r: _Reader, data: dict[str, Any], key: str, *, required: bool = True) -> dict[str, Any]:

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .paths import RealPaths
+from .paths import inside as is_inside
+
 #: optional [publish] keys for s3:// destinations (None: the SDK's standard chain decides)
 STORAGE_KEYS = ("endpoint_url", "region", "addressing_style", "acl", "storage_class", "profile")
 ADDRESSING_STYLES = ("auto", "path", "virtual")
@@ -83,7 +86,8 @@ def sources_inside(root: Path, destination: str, sources: list[Path]) -> str | N
         return f"{destination!r} is a file, not a folder"
     if dest == root.resolve() or root.resolve().is_relative_to(dest):
         return f"{destination!r} is the show folder or holds it; use a folder such as 'public'"
-    inside = sorted(p for p in sources if p.resolve().is_relative_to(dest))
+    real, folder = RealPaths(), str(dest)
+    inside = sorted(p for p in sources if is_inside(real.file(str(p.absolute())), folder))
     if inside:
         return (
             f"{destination!r} holds the show's own files ({inside[0].name}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -49,15 +51,78 @@ def parse(text: str, path: Path) -> Document:
     return Document(meta=clean_tree(meta), body=clean_text(body))
 
 
-def read(path: Path) -> Document:
-    """Read and parse an episode file."""
+class ParseMemo:
+    """Parsed episode files by a digest of their bytes: ``before`` from the last run (JSON),
+    ``after`` what this run used, to keep for the next one. TOML parsing is the costliest
+    part of loading a big show; an unchanged file is not parsed again."""
+
+    def __init__(self, before: dict[str, Any] | None = None):
+        self.before = before or {}
+        self.after: dict[str, Any] = {}
+
+
+def read(path: Path, memo: ParseMemo | None = None) -> Document:
+    """Read and parse an episode file (from ``memo`` when its bytes were parsed before)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise EpisodeError(f"not UTF-8 text (byte {exc.start})", path=path) from exc
+        data = path.read_bytes()
     except OSError as exc:
         raise EpisodeError(f"cannot read: {exc.strerror}", path=path) from exc
-    return parse(text, path)
+    key = hashlib.blake2b(data, digest_size=16).hexdigest() if memo is not None else ""
+    if memo is not None and key in memo.before:
+        doc = _revive(memo.before[key])
+        if isinstance(doc, list) and len(doc) == 2 and isinstance(doc[0], dict):
+            memo.after[key] = memo.before[key]
+            return Document(meta=doc[0], body=str(doc[1]))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EpisodeError(f"not UTF-8 text (byte {exc.start})", path=path) from exc
+    doc = parse(text.replace("\r\n", "\n").replace("\r", "\n"), path)  # as read_text() does
+    if memo is not None:
+        plain = _plain([doc.meta, doc.body])
+        if plain is not None:
+            memo.after[key] = plain
+    return doc
+
+
+#: a JSON object {MARK: type, "v": ISO text} stands for a TOML date/time in the memo; no
+#: parsed table has that key (``_plain`` refuses to memoise one that does)
+MARK = "\0"
+_TIME_TYPES: dict[str, Any] = {
+    "datetime": datetime.datetime,
+    "date": datetime.date,
+    "time": datetime.time,
+}
+
+
+def _plain(value: Any) -> Any:
+    """Parsed TOML as JSON-able data (dates as marked objects); None if it cannot be."""
+    if isinstance(value, dict):
+        if MARK in value:
+            return None
+        out = {}
+        for k, v in value.items():
+            out[k] = _plain(v)
+            if out[k] is None:
+                return None
+        return out
+    if isinstance(value, list):
+        items = [_plain(v) for v in value]
+        return None if any(v is None for v in items) else items
+    for name, kind in _TIME_TYPES.items():  # datetime first: it is also a date
+        if isinstance(value, kind):
+            return {MARK: name, "v": value.isoformat()}
+    return value
+
+
+def _revive(value: Any) -> Any:
+    if isinstance(value, dict):
+        if MARK in value:
+            return _TIME_TYPES[value[MARK]].fromisoformat(value["v"])
+        return {k: _revive(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    return value
 
 
 def render(meta: dict[str, Any], body: str) -> str:

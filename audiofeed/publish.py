@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import catalog as catalog_mod
 from . import config as config_mod
 from . import deploy, frontmatter, media, shownotes, site, unchanged
-from .build import FEED_KEY, STATE_DIR, Builder, latest_copy  # noqa: F401 - re-exported
+from .build import FEED_KEY, STATE_DIR, Builder, latest_copy
 from .catalog import Catalog, Episode
 from .checkpoint import checkpoint
+from .codestamp import code_digest
 from .config import Config
 from .deploy import Applied, NoProgress, Progress, apply, check_unknown, remote_state, verify
 from .destination import sources_inside
@@ -21,6 +23,7 @@ from .report import Report, error_report
 from .state import (
     MANIFEST_KEY,
     Manifest,
+    Memo,
     write_atomic,
 )
 from .storage import (
@@ -60,12 +63,17 @@ class Options:
 
 
 def load_show(config_path: Path, base_url: str | None = None) -> tuple[Config, Catalog]:
-    """Load and validate config and catalog (raises with every problem found)."""
+    """Load and validate config and catalog (raises with every problem found); episode files
+    parsed by the last run are not parsed again (``.audiofeed/parsed.json``)."""
     config = config_mod.load(config_path)
     if base_url:
         publish = dataclasses.replace(config.publish, base_url=base_url.rstrip("/") + "/")
         config = dataclasses.replace(config, publish=publish)
-    return config, catalog_mod.load(config)
+    parsed = Memo(config.root / STATE_DIR / "parsed.json", f"{code_digest()} {sys.version}")
+    memo = frontmatter.ParseMemo(parsed.load())
+    catalog = catalog_mod.load(config, memo)
+    parsed.save(memo.after)
+    return config, catalog
 
 
 def assign_guids(catalog: Catalog, *, dry_run: bool) -> tuple[Catalog, list[Path]]:

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from .catalog import Episode, Person
 from .safetext import clean_text
 
-__all__ = ["ShowNotes", "clean_text", "markdown_to_html", "render", "sanitize"]
+__all__ = ["ShowNotes", "clean_text", "markdown_to_html", "markdown_to_text", "render", "sanitize"]
 
 #: Tags allowed in show notes: Apple's and PSP-1's lists plus a few harmless ones.
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "a", "strong", "b", "em", "i", "code", "blockquote"}
@@ -49,32 +49,43 @@ def sanitize(fragment: str) -> str:
     ).strip()
 
 
-#: Markdown digest -> sanitized HTML: what this process rendered (or took from the seed).
-_HTML: dict[str, str] = {}
+#: Markdown digest -> (sanitized HTML, its plain text): what this process rendered (or
+#: took from the seed).
+_RENDERED: dict[str, tuple[str, str]] = {}
 #: The same from a previous run (``seed_cache``), used only where the digest matches.
-_SEED: dict[str, str] = {}
+_SEED: dict[str, tuple[str, str]] = {}
 
 
 def _digest(markdown: str) -> str:
     return hashlib.blake2b(markdown.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def _rendered(markdown: str) -> tuple[str, str]:
+    key = _digest(markdown)
+    found = _RENDERED.get(key)
+    if found is None:
+        found = _SEED.get(key)
+        if found is None:
+            html = sanitize(_markdown().render(clean_text(markdown)))
+            found = (html, html_to_text(html))
+        _RENDERED[key] = found
+    return found
+
+
 def markdown_to_html(markdown: str) -> str:
     """Markdown (inline HTML allowed) -> sanitized HTML (memoised: the feed, the pages and
     the tags all ask for the same descriptions; a publish seeds it from the last run)."""
-    key = _digest(markdown)
-    html = _HTML.get(key)
-    if html is None:
-        html = _SEED.get(key)
-        if html is None:
-            html = sanitize(_markdown().render(clean_text(markdown)))
-        _HTML[key] = html
-    return html
+    return _rendered(markdown)[0]
+
+
+def markdown_to_text(markdown: str) -> str:
+    """The plain text of ``markdown_to_html(markdown)`` (memoised and seeded the same way)."""
+    return _rendered(markdown)[1]
 
 
 def cache_version() -> str:
     """What the rendered HTML depends on besides the Markdown: library versions and rules."""
-    from importlib.metadata import version
+    import markdown_it
 
     rules = json.dumps(
         [
@@ -83,18 +94,23 @@ def cache_version() -> str:
             sorted(URL_SCHEMES),
         ]
     )
-    return f"markdown-it-py {version('markdown-it-py')}; nh3 {version('nh3')}; {rules}"
+    return f"html+text; markdown-it-py {markdown_it.__version__}; nh3 {nh3.__version__}; {rules}"
 
 
-def seed_cache(entries: dict[str, str]) -> None:
-    """Reuse HTML rendered by an earlier run (``{digest: html}``, same ``cache_version``)."""
-    _SEED.update(entries)
+def seed_cache(entries: dict[str, list[str]]) -> None:
+    """Reuse notes rendered by an earlier run (``{digest: [html, text]}``, same
+    ``cache_version``)."""
+    _SEED.update(
+        (str(k), (str(v[0]), str(v[1])))
+        for k, v in entries.items()
+        if isinstance(v, list) and len(v) == 2
+    )
 
 
-def cached_html(markdowns: list[str]) -> dict[str, str]:
-    """``{digest: html}`` for these Markdown texts (rendering any not yet rendered), to seed
-    the next run with."""
-    return {_digest(m): markdown_to_html(m) for m in markdowns}
+def cached_html(markdowns: list[str]) -> dict[str, list[str]]:
+    """``{digest: [html, text]}`` for these Markdown texts (rendering any not yet rendered),
+    to seed the next run with."""
+    return {_digest(m): list(_rendered(m)) for m in markdowns}
 
 
 def html_to_text(fragment: str) -> str:
@@ -138,14 +154,13 @@ def render(episode: Episode) -> ShowNotes:
 def _render(
     body: str, title: str, chairs: tuple[Person, ...], speakers: tuple[Person, ...]
 ) -> ShowNotes:
-    body_html = markdown_to_html(body)
-    text = html_to_text(body_html)
+    body_html, text = _rendered(body)
     first = next((line for line in text.splitlines() if line.strip()), title)
-    # body_html is sanitized already; only the people list still needs it (same result as
-    # sanitizing the concatenation, at a fraction of the cost)
+    # body_html is sanitized already, and the people list is built from escaped names
+    # inside allowed tags only: the concatenation needs no second pass
     people = people_html_for(chairs, speakers)
     return ShowNotes(
-        html=(body_html + (sanitize(people) if people else "")).strip(),
+        html=(body_html + people).strip(),
         summary=truncate(first, SUMMARY_LIMIT),
         text=text,
     )

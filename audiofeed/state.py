@@ -53,11 +53,13 @@ class Manifest:
         raw = {
             "version": MANIFEST_VERSION,
             "objects": self.objects,
-            "media": {guid: asdict(rec) for guid, rec in self.media.items()},
+            "media": {guid: dict(vars(rec)) for guid, rec in self.media.items()},
         }
         if self.feeds:
             raw["feeds"] = self.feeds
-        return (json.dumps(raw, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        # compact: json's C encoder (an indent means its pure-Python one, ~8x slower)
+        text = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return (text + "\n").encode()
 
 
 class ProbeCache:
@@ -147,29 +149,31 @@ class TaggedIndex:
             self.dirty = False
 
 
-class NotesCache:
-    """Show notes HTML by Markdown digest, from the last run (``.audiofeed/notes.json``);
-    ignored when ``version`` (the renderer's libraries and rules) differs."""
+class Memo:
+    """A JSON map kept between runs in ``.audiofeed/`` (show notes, pages, checked feed
+    items …): results keyed by what they were made from, ignored as a whole when
+    ``version`` (the code, libraries and rules that made them) differs."""
 
     def __init__(self, path: Path, version: str):
         self.path = path
         self.version = version
-        self.loaded: dict[str, str] = {}
+        self.loaded: dict[str, Any] = {}
 
-    def load(self) -> dict[str, str]:
+    def load(self) -> dict[str, Any]:
         try:
             data = json.loads(self.path.read_text())
-            if data.get("version") == self.version:
-                self.loaded = {str(k): str(v) for k, v in data["html"].items()}
-        except (OSError, ValueError, KeyError, AttributeError):
+            if data.get("version") == self.version and isinstance(data["entries"], dict):
+                self.loaded = data["entries"]
+        except (OSError, ValueError, KeyError, AttributeError, TypeError):
             self.loaded = {}
         return self.loaded
 
-    def save(self, html: dict[str, str]) -> None:
-        if html != self.loaded:
-            blob = {"version": self.version, "html": html}
+    def save(self, entries: dict[str, Any]) -> None:
+        """Write ``entries`` (all that is worth keeping) if they differ from the loaded ones."""
+        if entries != self.loaded:
+            blob = {"version": self.version, "entries": entries}
             write_atomic(self.path, json.dumps(blob, sort_keys=True).encode())
-            self.loaded = dict(html)
+            self.loaded = dict(entries)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

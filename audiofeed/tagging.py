@@ -67,12 +67,12 @@ def media_tags(config: Config, episode: Episode, cover: bytes, notes: ShowNotes)
 def chapter_images(config: Config, episode: Episode) -> dict[int, Path]:
     """Chapter number -> local image file (``image = "images/slide3.jpg"``); http(s) URLs are
     not files and are left to the chapters JSON. Raises for a missing or unusable file."""
-    root = config.root.resolve()
-    found = {}
+    found: dict[int, Path] = {}
     for i, chapter in enumerate(episode.chapters):
         value = chapter.image
         if not value or value.startswith(("http://", "https://")):
             continue
+        root = config.root.resolve()
         where = f"chapters[{i}].image"
         path = (root / value).resolve()
         if Path(value).is_absolute() or not path.is_relative_to(root):
@@ -106,7 +106,7 @@ def media_fingerprint(
             "format": TAG_FORMAT,
             "source": source_sha,
             "tags": values,
-            "settings": dataclasses.asdict(settings or TagSettings()),
+            "settings": _settings(settings or TagSettings()),
         },
         sort_keys=True,
         default=str,
@@ -119,10 +119,15 @@ def _plain(tags: media.Tags) -> dict:
     only the chapters are dataclasses inside."""
     if tags.extra:
         return dataclasses.asdict(tags)
-    values = {f.name: getattr(tags, f.name) for f in dataclasses.fields(tags)}
+    values = dict(vars(tags))  # every field (a plain dataclass: no slots, no extras)
     values["chapters"] = [dataclasses.asdict(c) for c in tags.chapters]
     values["extra"] = {}
     return values
+
+
+@lru_cache(maxsize=16)
+def _settings(settings: TagSettings) -> dict:
+    return dataclasses.asdict(settings)
 
 
 @lru_cache(maxsize=256)

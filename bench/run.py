@@ -253,7 +253,8 @@ class Bench:
         phases: dict[str, list[dict]] = {}
         for r in range(self.runs):
             for mode in rotate(["audiofeed", "feedgen"], r):
-                out = run([sys.executable, script, mode, str(show)], env=self.af_env(), cwd=show)
+                cmd = [sys.executable, script, mode, str(show), str(r)]
+                out = run(cmd, env=self.af_env(), cwd=show)
                 inner = json.loads(out.output.strip().splitlines()[-1])
                 phases.setdefault(mode, []).append(inner["phases"])
                 name = AF + " build" if mode == "audiofeed" else "feedgen + markdown-it"

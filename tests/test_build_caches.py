@@ -62,7 +62,7 @@ def test_retag_ignores_the_index(show: Path) -> None:
 def test_edited_description_is_rendered_again(show: Path) -> None:
     _publish(show)
     cache = show / ".audiofeed" / "notes.json"
-    assert json.loads(cache.read_text())["html"]
+    assert json.loads(cache.read_text())["entries"]
     episode = sorted((show / "episodes").glob("0*.md"))[0]
     episode.write_text(episode.read_text() + "\nA brand-new closing line about *outcomes*.\n")
     _publish(show)
@@ -77,8 +77,8 @@ def test_notes_cache_of_another_renderer_is_ignored(show: Path) -> None:
     before = _tree(show / "public")
     cache = show / ".audiofeed" / "notes.json"
     data = json.loads(cache.read_text())
-    poisoned = {k: "<p>stale</p>" for k in data["html"]}
-    cache.write_text(json.dumps({"version": "another renderer", "html": poisoned}))
+    poisoned = {k: ["<p>stale</p>", "stale"] for k in data["entries"]}
+    cache.write_text(json.dumps({"version": "another renderer", "entries": poisoned}))
     (show / "public" / "feed.xml").unlink()  # force a rebuild of the feed
     _publish(show)
     assert _tree(show / "public") == before

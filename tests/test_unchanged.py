@@ -202,7 +202,8 @@ def publish_s3_importing(show: Show) -> tuple[subprocess.CompletedProcess[str], 
 
 def test_s3_no_op_takes_one_head_and_no_sdk(tmp_path: Path, seaweedfs) -> None:  # type: ignore[no-untyped-def]
     show = make_show(tmp_path, seaweedfs, new_bucket(seaweedfs), prefix="noop")
-    assert show.run("publish").exit_code == 0
+    result = show.run("publish")
+    assert result.exit_code == 0, result.output
     proc, modules = publish_s3_importing(show)
     assert proc.stdout.startswith("nothing changed: ")
     assert f"at s3://{show.bucket}/noop ({seaweedfs.endpoint})" in proc.stdout.splitlines()[0]

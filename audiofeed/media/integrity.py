@@ -7,12 +7,14 @@ Ogg pages, RIFF chunks, and the CRC of the last FLAC frame. None decodes audio.
 
 from __future__ import annotations
 
-import mmap
+import hashlib
+import os
 import struct
 from pathlib import Path
 from typing import Any
 
 from ..errors import MediaError
+from . import digests
 
 TAIL = 256 * 1024  # how much of a FLAC file's end to search for its last frame
 #: containers checked before mutagen parses them (their walk needs nothing from mutagen)
@@ -92,43 +94,83 @@ _MP3_RATES = {  # (version bits, bitrate index) -> kbit/s for layer III
 _MP3_SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 
 
-RELEASE = 4 << 20  # bytes of a walked mapping kept resident at most
+BUFFER = 1 << 20  # the MP3 walk reads through one reused buffer of this size
+
+
+def _mp3_lengths() -> list[int]:
+    """Frame length in bytes for every (second, third) header byte of an MPEG layer III frame
+    (0: not a valid layer III header), so the walk costs one table look-up per frame."""
+    table = [0] * 65536
+    for b1 in range(0xE0, 0x100):
+        version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
+        if version == 1 or layer != 1:
+            continue
+        for b2 in range(256):
+            index, sr_index = b2 >> 4, (b2 >> 2) & 3
+            if index in (0, 15) or sr_index == 3:
+                continue
+            rate = _MP3_SAMPLE_RATES[version][sr_index]
+            kbps = _MP3_RATES[3 if version == 3 else 2][index]
+            per_frame = 144 if version == 3 else 72
+            table[b1 << 8 | b2] = per_frame * kbps * 1000 // rate + ((b2 >> 1) & 1)
+    return table
+
+
+_LENGTHS = _mp3_lengths()
 
 
 def _mp3(f: Any, size: int, path: Path, info: Any) -> None:
     """Walk the MPEG layer III frames from the first one mutagen found: the last must end
-    inside the file, and together they must last about as long as the headers say."""
+    inside the file, and together they must last about as long as the headers say.
+
+    One sequential pass through a reused buffer (memory stays flat for any file size), which
+    also hashes the whole file: ``sha256_file`` of the same file version then reads nothing.
+    """
     if size < 4:
         return
-    data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    start = i = int(getattr(info, "frame_offset", 0) or 0)
-    end = size - 128 if data[size - 128 : size - 125] == b"TAG" else size
-    frames, rate = 0, 0
-    released = 0  # pages behind the walk are dropped: memory stays flat for any file size
-    while i + 4 <= end:
-        if i - released >= RELEASE:
-            upto = i - i % mmap.PAGESIZE
-            data.madvise(mmap.MADV_DONTNEED, released, upto - released)
-            released = upto
-        b1, b2 = data[i + 1], data[i + 2]
-        version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
-        index, sr_index = b2 >> 4, (b2 >> 2) & 3
-        if data[i] != 0xFF or b1 & 0xE0 != 0xE0 or version == 1 or layer != 1:
-            break
-        if index in (0, 15) or sr_index == 3:
-            break
-        rate = _MP3_SAMPLE_RATES[version][sr_index]
-        kbps = _MP3_RATES[3 if version == 3 else 2][index]
-        per_frame = 144 if version == 3 else 72
-        length = per_frame * kbps * 1000 // rate + ((b2 >> 1) & 1)
-        if i + length > end:
-            raise MediaError(
-                "truncated: the last MP3 frame is cut short; copy or export it again", path=path
-            )
-        i += length
-        frames += 1
-    if rate and frames:
-        samples = 1152 if (data[start + 1] >> 3) & 3 == 3 else 576
+    key = digests.stamp(path, os.fstat(f.fileno()))
+    f.seek(max(0, size - 128))
+    end = size - 128 if size >= 128 and f.read(3) == b"TAG" else size
+    f.seek(0)
+    i = int(getattr(info, "frame_offset", 0) or 0)
+    digest = hashlib.sha256()
+    buf = bytearray(BUFFER + 4)
+    view = memoryview(buf)
+    lengths = _LENGTHS
+    frames, first, walking = 0, -1, True
+    base = carry = 0  # file offset of buf[0]; bytes kept from the previous read at buf[0:carry]
+    while n := f.readinto(view[carry:]):
+        digest.update(view[carry : carry + n])
+        filled = carry + n
+        if walking:
+            j, stop = i - base, min(end, base + filled) - 4 - base
+            if first < 0 and j >= 0 and j + 2 < filled:
+                first = buf[j + 1] << 8 | buf[j + 2]
+            while j <= stop:  # one frame per turn: the hot loop of publishing a recording
+                length = lengths[buf[j + 1] << 8 | buf[j + 2]]
+                if not length or buf[j] != 0xFF:
+                    walking = False
+                    break
+                j += length
+                frames += 1
+            i = base + j
+            if i > end:
+                raise MediaError(
+                    "truncated: the last MP3 frame is cut short; copy or export it again",
+                    path=path,
+                )
+        carry = filled - (i - base) if walking and 0 <= i - base < filled else 0
+        if carry:
+            buf[0:carry] = buf[filled - carry : filled]
+        base += filled - carry
+    del view
+    if base + carry == size and digests.stamp(path) == key:
+        digests.remember(key, digest.hexdigest())
+    if frames and first >= 0 and lengths[first]:
+        b1, b2 = first >> 8, first & 0xFF
+        version = (b1 >> 3) & 3
+        rate = _MP3_SAMPLE_RATES[version][(b2 >> 2) & 3]
+        samples = 1152 if version == 3 else 576
         walked = frames * samples / rate
         if walked < 0.98 * float(info.length) - 0.5:
             raise MediaError(

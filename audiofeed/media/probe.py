@@ -14,7 +14,7 @@ import mutagen
 from mutagen.mp3 import MP3
 
 from ..errors import MediaError
-from . import integrity
+from . import digests, integrity
 
 #: extension -> (MIME type used in the feed and on storage, mutagen class name)
 FORMATS: dict[str, tuple[str, str]] = {
@@ -96,8 +96,33 @@ def open_audio(path: Path) -> Any:
     return audio
 
 
-def probe(path: Path) -> AudioInfo:
-    """Measure a recording; raise MediaError for empty, corrupt, truncated or mislabelled files."""
+_probed: dict[tuple, AudioInfo] = {}
+
+
+def probe(path: Path, *, walk: bool = True) -> AudioInfo:
+    """Measure a recording; raise MediaError for empty, corrupt, truncated or mislabelled files.
+
+    A file probed before in this process and unchanged since (same :func:`digests.stamp`) is
+    answered from memory: tagging probes the recording the build has just probed.
+    ``walk=False`` skips the walk through every MP3 frame (for a copy of frames already
+    walked); the headers are still parsed and checked."""
+    if not walk:
+        return _probe(path, walk=False)
+    try:
+        key = digests.stamp(path)
+    except OSError:
+        key = None
+    if key is not None and key in _probed:
+        return _probed[key]
+    info = _probe(path)
+    if key is not None and digests.stamp(path) == key:
+        if len(_probed) >= digests.LIMIT:
+            _probed.pop(next(iter(_probed)))
+        _probed[key] = info
+    return info
+
+
+def _probe(path: Path, walk: bool = True) -> AudioInfo:
     ext = path.suffix.lower()
     if ext not in FORMATS:
         raise MediaError(
@@ -128,7 +153,7 @@ def probe(path: Path) -> AudioInfo:
             )
         if isinstance(audio, MP3):
             _check_mp3_frames(path, info, size)
-        if sniffed not in integrity.BEFORE_PARSING:
+        if sniffed not in integrity.BEFORE_PARSING and (walk or kind != "MP3"):
             integrity.check(path, kind, size, info)
         return AudioInfo(
             path=path,
@@ -170,9 +195,14 @@ def _check_mp3_frames(path: Path, info: Any, size: int) -> None:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
+    """Hex sha256 of a file, read in 1 MiB chunks into one buffer; a digest computed in
+    passing (the MP3 walk, the tagged copy) for the same file version is reused."""
+    if (known := digests.known(path)) is not None:
+        return known
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(buf):
+            h.update(view[:n])
     return h.hexdigest()

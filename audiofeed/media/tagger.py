@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import shutil
 import tempfile
@@ -10,18 +11,29 @@ from pathlib import Path
 from typing import Any
 
 import mutagen
-from mutagen.id3 import ID3, ID3NoHeaderError
+from mutagen.id3 import ID3, ID3NoHeaderError, MakeID3v1
+from mutagen.id3._id3v1 import find_id3v1
+from mutagen.id3._tags import ID3Header
 
 from ..config import TagSettings
 from ..errors import MediaError
 from . import chapters as chapters_mod
+from . import digests, images, mp4, vorbis
 from . import id3 as id3_mod
-from . import images, mp4, vorbis
 from .formats import FIELDS, Tags
 from .model import FileTags
 from .probe import CHUNK, AudioInfo, guard, open_audio, probe
 
 COMMON = ("title", "artist", "album", "date", "comment", "genre")
+#: room left after an MP3's ID3 tag at most. mutagen's default leaves 1 KiB + 0.1% of the
+#: file (2 MiB of zeros before the audio of a 2 GiB recording, built in memory twice);
+#: a published copy is re-made from the recording, never edited in place
+PADDING_CAP = 64 << 10
+
+
+def id3_padding(info: Any) -> int:
+    """mutagen's default ID3 padding, capped at PADDING_CAP (the same bytes up to ~61 MiB)."""
+    return min(info.get_default_padding(), PADDING_CAP)
 
 
 def tag_copy(
@@ -44,19 +56,26 @@ def tag_copy(
     fd, tmp_name = tempfile.mkstemp(prefix=".tag-", suffix=source.suffix, dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    sha = None
     try:
-        if info.family == "mp4" and marks:
-            chapters_mod.mp4_remux(source, tmp, marks, source)
+        if info.kind == "MP3":  # the tag first, then the audio: one pass, hashed on the way
+            with guard(source, "tag"):
+                sha = _tag_mp3(source, tmp, info, tags, marks, cover, settings)
         else:
-            with open(source, "rb") as src, open(tmp, "wb") as out:
-                shutil.copyfileobj(src, out, CHUNK)
-        with guard(source, "tag"):
-            _write(tmp, source, info, tags, marks, cover, settings)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
+            if info.family == "mp4" and marks:
+                chapters_mod.mp4_remux(source, tmp, marks, source)
+            else:
+                with open(source, "rb") as src, open(tmp, "wb") as out:
+                    shutil.copyfileobj(src, out, CHUNK)
+            with guard(source, "tag"):
+                _write(tmp, source, info, tags, marks, cover, settings)
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         try:
-            result = probe(tmp)
+            # an MP3's frames were walked in the source and copied byte for byte (counted):
+            # reading the copy back parses its headers and tag, not every frame again
+            result = probe(tmp, walk=sha is None)
         except MediaError as exc:  # name the recording, not the temp copy
             raise MediaError(
                 f"its tagged copy cannot be read back ({exc.message}); the recording is "
@@ -65,9 +84,70 @@ def tag_copy(
                 field=exc.field,
             ) from exc
         os.replace(tmp, dest)
+        if sha is not None:
+            digests.remember(digests.stamp(dest), sha)
     finally:
         tmp.unlink(missing_ok=True)
     return dataclasses.replace(result, path=dest)
+
+
+def _tag_mp3(
+    source: Path,
+    tmp: Path,
+    info: AudioInfo,
+    tags: Tags,
+    marks: list,
+    cover: bytes | None,
+    settings: TagSettings,
+) -> str:
+    """Write ``source`` with new tags to ``tmp`` (fsynced) and return the sha256 of what was
+    written. The bytes are those mutagen's ``ID3.save`` makes of a copy of ``source``, but
+    the new ID3v2 tag is written first and the audio streamed after it through one buffer:
+    saving into a full copy would move every byte of the copy again to make room.
+    (``padding=id3_padding`` for ``ID3.save`` gives the same bytes.)"""
+    strip = settings.strip_existing
+    try:
+        id3 = ID3(source)
+    except ID3NoHeaderError:
+        id3 = ID3()
+    if strip:
+        id3.clear()
+    id3_mod.write(id3, tags, marks, cover)
+    id3_mod.chapters_in_time_order(id3)
+    digest = hashlib.sha256()
+    with open(source, "rb", buffering=0) as src, open(tmp, "wb", buffering=0) as out:
+        size = os.fstat(src.fileno()).st_size
+        if size != info.size:
+            raise MediaError("the recording changed while being tagged; run again", path=source)
+        try:
+            old_size = ID3Header(src).size
+        except ID3NoHeaderError:
+            old_size = 0
+        # as ID3.save: the padding depends on the size of the whole file
+        head = id3._prepare_data(src, 0, old_size, settings.id3_major, "/", id3_padding)
+        has_v1, offset = find_id3v1(src)
+        v1 = MakeID3v1(id3) if has_v1 is not None and not strip else b""
+        _write_all(out, head, digest)
+        src.seek(old_size)
+        remaining = size + offset - old_size
+        buf = bytearray(CHUNK)
+        view = memoryview(buf)
+        while remaining > 0:
+            n = src.readinto(view[: min(CHUNK, remaining)])
+            if not n:
+                raise MediaError("the recording changed while being tagged; run again", path=source)
+            _write_all(out, view[:n], digest)
+            remaining -= n
+        _write_all(out, v1, digest)
+        os.fsync(out.fileno())
+    return digest.hexdigest()
+
+
+def _write_all(out: Any, data: Any, digest: Any) -> None:
+    digest.update(data)
+    view = memoryview(data)
+    while view:
+        view = view[out.write(view) :]
 
 
 def _write(
@@ -80,17 +160,6 @@ def _write(
     settings: TagSettings,
 ) -> None:
     strip = settings.strip_existing
-    if info.kind == "MP3":
-        try:
-            id3 = ID3(tmp)
-        except ID3NoHeaderError:
-            id3 = ID3()
-        if strip:
-            id3.clear()
-        id3_mod.write(id3, tags, marks, cover)
-        id3_mod.chapters_in_time_order(id3)
-        id3.save(tmp, v2_version=settings.id3_major, v23_sep="/", v1=0 if strip else 1)
-        return
     audio = mutagen.File(tmp)
     if audio is None:
         raise MediaError("not a recognised audio file", path=source)

@@ -3,8 +3,10 @@ so they catch whatever produced the XML: our code, a feedgen change or a hand ed
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
+from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -61,7 +63,18 @@ class _Checker:
         self.add(rule, message, "warning")
 
 
-def check_feed(name: str, data: bytes) -> list[Problem]:
+class ItemMemo:
+    """Items that passed every item rule with nothing to report, by a digest of their XML:
+    ``before`` from an earlier check, ``after`` this check's. An item in ``before`` is only
+    checked against the others (guid and enclosure URL unique); the rest of its rules gave
+    nothing on the very same XML last time."""
+
+    def __init__(self, before: Iterable[str] = ()):
+        self.before = set(before)
+        self.after: set[str] = set()
+
+
+def check_feed(name: str, data: bytes, memo: ItemMemo | None = None) -> list[Problem]:
     """Every rule for one feed document; ``name`` is its key (``feed.xml``)."""
     c = _Checker(name)
     if not data.lstrip().startswith(b"<?xml") or b"encoding" not in data[:100]:
@@ -91,9 +104,38 @@ def check_feed(name: str, data: bytes) -> list[Problem]:
     serial = (channel.findtext(_q(ITUNES, "type")) or "").strip() == "serial"
     selfs = [a.get("href") for a in channel.findall(_q(ATOM, "link")) if a.get("rel") == "self"]
     scheme = urlsplit(selfs[0] if selfs else "").scheme
+    context = f"{serial} {scheme}\0".encode()
     for n, item in enumerate(items, 1):
-        _item(c, item, n, guids, urls, serial, scheme)
+        if memo is None:
+            _item(c, item, n, guids, urls, serial, scheme)
+            continue
+        key = hashlib.blake2b(context + etree.tostring(item), digest_size=16).hexdigest()
+        found = len(c.problems)
+        if key in memo.before:
+            _unique(c, item, n, guids, urls)
+        else:
+            _item(c, item, n, guids, urls, serial, scheme)
+        if len(c.problems) == found:
+            memo.after.add(key)
     return c.problems
+
+
+def _unique(
+    c: _Checker, item: etree._Element, n: int, guids: dict[str, int], urls: dict[str, int]
+) -> None:
+    """The rules of an item that depend on the other items: IT-03 and ENC-01."""
+    title = (item.findtext("title") or "").strip()
+    where = f"item {n} ({title!r})" if title else f"item {n}"
+    guid = (item.findtext("guid") or "").strip()
+    if guid in guids:
+        c.add("IT-03", f"{where}: <guid> {guid!r} is also used by item {guids[guid]}")
+    guids.setdefault(guid, n)
+    enc = item.find("enclosure")
+    url = enc.get("url") if enc is not None else None
+    if url:
+        if url in urls:
+            c.add("ENC-01", f"{where}: enclosure URL is also used by item {urls[url]}")
+        urls.setdefault(url, n)
 
 
 def _namespaces(c: _Checker, root: etree._Element) -> None:

@@ -9,8 +9,10 @@ override any of them (and the CSS/JS) by putting a file of the same name in its
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -19,12 +21,21 @@ from markupsafe import Markup
 from .. import __version__
 from ..catalog import Catalog, Episode, Person
 from ..config import Config
-from ..shownotes import ShowNotes, html_to_text, markdown_to_html, truncate
+from ..shownotes import ShowNotes, markdown_to_html, markdown_to_text, truncate
 from . import formatting as fmt
 from . import transcript as transcript_mod
 from .render import ASSETS, Templates
 
-__all__ = ["ASSETS", "INDEX_KEY", "SiteAssets", "SiteItem", "build_site", "episode_key"]
+__all__ = [
+    "ASSETS",
+    "INDEX_KEY",
+    "Page",
+    "SiteAssets",
+    "SiteItem",
+    "build_site",
+    "episode_key",
+    "site_pages",
+]
 
 INDEX_KEY = "index.html"
 
@@ -121,40 +132,86 @@ class Day:
     anchor: str
 
 
+@dataclass(frozen=True)
+class Page:
+    """One file of the archive, not yet rendered: ``inputs`` is a digest of everything its
+    bytes are made from (context, templates, code), so a build may reuse the file it
+    rendered for the same inputs before instead of calling ``render``."""
+
+    key: str
+    inputs: str
+    render: Callable[[], bytes]
+
+
 def build_site(catalog: Catalog, items: Sequence[SiteItem], assets: SiteAssets) -> dict[str, bytes]:
     """Render every page and asset of the archive. Same inputs -> same bytes."""
+    return {page.key: page.render() for page in site_pages(catalog, items, assets)}
+
+
+def site_pages(
+    catalog: Catalog,
+    items: Sequence[SiteItem],
+    assets: SiteAssets,
+    compiled: Path | None = None,
+) -> list[Page]:
+    """Every page and asset of the archive, each with the digest of its inputs.
+    ``compiled``: a folder keeping the compiled templates between runs."""
     config = catalog.config
-    templates = Templates(config.root)
+    templates = Templates(config.root, compiled)
     sessions = sorted(
         (_session(config, item) for item in items),
         key=lambda s: (s.episode.start, s.episode.episode or 0, s.episode.slug),
     )
     common = _common(config, assets, sessions)
-    pages: dict[str, bytes] = {}
+    base = _digest(templates.fingerprint(), repr(sorted(common.items())))
+    views = [_digest(repr(s)) for s in sessions]
     newest = config.site.order == "newest"
-    pages[INDEX_KEY] = templates.render(
-        "index.html",
-        **common,
-        root="",
-        canonical=config.url(INDEX_KEY),
-        description=common["podcast_summary"],
-        days=_days(sessions, newest=newest),
-    )
-    for n, session in enumerate(sessions):
-        context = {**common, "lang": session.episode.language or config.podcast.language}
-        pages[session.key] = templates.render(
-            "episode.html",
-            **context,
-            root="../",
-            canonical=session.url,
-            description=session.summary,
-            session=session,
-            previous=sessions[n - 1] if n > 0 else None,
-            next=sessions[n + 1] if n + 1 < len(sessions) else None,
+
+    def index() -> bytes:
+        return templates.render(
+            "index.html",
+            **common,
+            root="",
+            canonical=config.url(INDEX_KEY),
+            description=common["podcast_summary"],
+            days=_days(sessions, newest=newest),
         )
+
+    def episode(n: int) -> Callable[[], bytes]:
+        session = sessions[n]
+
+        def render() -> bytes:
+            context = {**common, "lang": session.episode.language or config.podcast.language}
+            return templates.render(
+                "episode.html",
+                **context,
+                root="../",
+                canonical=session.url,
+                description=session.summary,
+                session=session,
+                previous=sessions[n - 1] if n > 0 else None,
+                next=sessions[n + 1] if n + 1 < len(sessions) else None,
+            )
+
+        return render
+
+    pages = [Page(INDEX_KEY, _digest(base, INDEX_KEY, str(newest), *views), index)]
+    for n, session in enumerate(sessions):
+        around = (views[n - 1] if n > 0 else "", views[n + 1] if n + 1 < len(views) else "")
+        pages.append(Page(session.key, _digest(base, session.key, views[n], *around), episode(n)))
     for name in ASSETS:
-        pages[f"assets/{name}"] = templates.asset(name)
+        pages.append(
+            Page(f"assets/{name}", _digest(base, name), lambda name=name: templates.asset(name))
+        )
     return pages
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 def _common(config: Config, assets: SiteAssets, sessions: list[SessionView]) -> dict:
@@ -167,7 +224,7 @@ def _common(config: Config, assets: SiteAssets, sessions: list[SessionView]) -> 
         "podcast": pod,
         "lang": pod.language,
         "podcast_description_html": description_html,
-        "podcast_summary": truncate(" ".join(html_to_text(description_html).split()), 300),
+        "podcast_summary": truncate(" ".join(markdown_to_text(pod.description).split()), 300),
         "feed_key": assets.feed_key,
         "feed_url": feed_url,
         "image_key": assets.image_key,

@@ -77,17 +77,29 @@ class LocalBackend:
         sha256: str,
         progress: BytesCallback | None = None,
     ) -> RemoteObject | None:
+        """Copy ``source`` in through one reused buffer, hashing what is written: the
+        answer (size, sha256, type) verifies the copy without reading it back."""
         dest = self._path(key)
+        digest = hashlib.sha256()
+        buf = bytearray(CHUNK)
+        view = memoryview(buf)
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=dest.parent)
             try:
-                with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                    while chunk := src.read(CHUNK):
-                        out.write(chunk)
+                with (
+                    os.fdopen(fd, "wb", buffering=0) as out,
+                    open(source, "rb", buffering=0) as src,
+                ):
+                    size = 0
+                    while n := src.readinto(buf):
+                        chunk = view[:n]
+                        digest.update(chunk)
+                        while chunk:
+                            chunk = chunk[out.write(chunk) :]
+                        size += n
                         if progress:
-                            progress(len(chunk))
-                    out.flush()
+                            progress(n)
                     os.fsync(out.fileno())
                 os.chmod(tmp, 0o644)
                 checkpoint(f"written:{key}")
@@ -97,7 +109,7 @@ class LocalBackend:
                     os.unlink(tmp)
         except OSError as exc:
             raise StorageError(f"cannot write {key}: {exc.strerror}", path=self.root) from exc
-        return None
+        return RemoteObject(key, size, digest.hexdigest(), content_type_for(key))
 
     def delete(self, key: str) -> None:
         path = self._path(key)

@@ -8,7 +8,6 @@ logs or formats them.
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import re
@@ -88,6 +87,7 @@ class S3Backend:
         #: (bucket root, signing region, credentials) for direct requests; () = SDK only
         self._direct_state: tuple[sigv4.Location, str, sigv4.Credentials] | tuple[()] | None
         self._direct_state = None
+        self._checksum_header = True  # with direct PUTs, until the server refuses it
         where = sigv4.bucket_location(
             self.bucket, settings.endpoint_url, settings.region, settings.addressing_style
         )
@@ -424,10 +424,8 @@ class S3Backend:
         progress: BytesCallback | None,
     ) -> RemoteObject | None:
         """The fast path of ``put``; None: use the SDK instead (nothing was stored)."""
-        if self.bandwidth:
-            return None
         size = source.stat().st_size
-        if size > FAST_MAX or not SHA256_RE.fullmatch(sha256):
+        if self.bandwidth or size > FAST_MAX or not SHA256_RE.fullmatch(sha256):
             return None
         direct = self._direct()
         if direct is None:
@@ -437,7 +435,7 @@ class S3Backend:
             "content-type": content_type,
             "cache-control": cache_control,
             f"x-amz-meta-{SHA256_META}": sha256,
-            "x-amz-checksum-sha256": base64.b64encode(bytes.fromhex(sha256)).decode(),
+            "x-amz-checksum-sha256": sigv4.b64_sha256(sha256) if self._checksum_header else "",
             "x-amz-acl": self.settings.acl or "",
             "x-amz-storage-class": self.settings.storage_class or "",
         }
@@ -458,6 +456,11 @@ class S3Backend:
                 f"upload {key}: the file changed while publishing (sha256 differs); "
                 "run publish again"
             )
+        if self._checksum_header and sigv4.refuses_checksum(status, code, body):
+            # the signed payload hash (x-amz-content-sha256) still gets every byte checked
+            log.debug("%s: %s to x-amz-checksum-sha256; PUT again without it", key, code)
+            self._checksum_header = False
+            return self._put_signed(key, source, content_type, cache_control, sha256, progress)
         log.debug("signed PUT of %s answered %s %s; using the SDK", key, status, code)
         self._direct_state = ()  # this server wants the SDK's way
         return None

@@ -17,6 +17,7 @@ reported and the caller falls back to boto3, which retries.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -69,10 +70,10 @@ def quote_key(key: str) -> str:
 
 
 def canonical_query(params: dict[str, str]) -> str:
-    """A query string in SigV4's canonical form (sorted, RFC 3986 encoded)."""
-    return "&".join(
-        f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(params.items())
-    )
+    """A query string in SigV4's canonical form: RFC 3986 encoded, then sorted by the
+    *encoded* names (as AWS and botocore sort: ``%C3%A9`` before ``~``)."""
+    pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in params.items())
+    return "&".join(f"{k}={v}" for k, v in pairs)
 
 
 def sign(
@@ -95,17 +96,7 @@ def sign(
     out["x-amz-date"] = amz_date
     if creds.token:
         out["x-amz-security-token"] = creds.token
-    names = sorted(out)
-    canonical = "\n".join(
-        [
-            method,
-            loc.path,
-            query,
-            "".join(f"{n}:{' '.join(out[n].split())}\n" for n in names),
-            ";".join(names),
-            payload_sha256,
-        ]
-    )
+    canonical, names = canonical_request(method, loc, query, out, payload_sha256)
     scope = f"{day}/{region}/s3/aws4_request"
     to_sign = "\n".join(
         ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
@@ -116,9 +107,28 @@ def sign(
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
     out["authorization"] = (
         f"AWS4-HMAC-SHA256 Credential={creds.access_key}/{scope}, "
-        f"SignedHeaders={';'.join(names)}, Signature={signature}"
+        f"SignedHeaders={names}, Signature={signature}"
     )
     return out
+
+
+def canonical_request(
+    method: str, loc: Location, query: str, headers: dict[str, str], payload_sha256: str
+) -> tuple[str, str]:
+    """SigV4's canonical request (every header given is signed; names in lower case) and
+    the signed header list. The path is used as sent: S3 does not normalise it."""
+    names = sorted(headers)
+    canonical = "\n".join(
+        [
+            method,
+            loc.path,
+            query,
+            "".join(f"{n}:{' '.join(headers[n].split())}\n" for n in names),
+            ";".join(names),
+            payload_sha256,
+        ]
+    )
+    return canonical, ";".join(names)
 
 
 class Session:
@@ -259,6 +269,15 @@ def env_credentials(profile: str | None) -> Credentials | None:
     return Credentials(access, secret, os.environ.get("AWS_SESSION_TOKEN") or None)
 
 
+def _host(scheme: str, hostname: str, port: int | None) -> str:
+    """The Host header for an endpoint, as botocore writes it: the name in lower case, an
+    IPv6 address in brackets, the port only when it is not the scheme's default."""
+    name = f"[{hostname}]" if ":" in hostname else hostname
+    if port is None or port == {"http": 80, "https": 443}[scheme]:
+        return name
+    return f"{name}:{port}"
+
+
 def _dns_bucket(bucket: str) -> bool:
     return bool(re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", bucket))
 
@@ -292,9 +311,13 @@ def bucket_location(
         parts = urlsplit(endpoint)
         if parts.username or parts.password or parts.path not in ("", "/"):
             return None
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             return None
-        scheme, host = parts.scheme, parts.netloc
+        try:
+            port = parts.port
+        except ValueError:  # not a number
+            return None
+        scheme, host = parts.scheme, _host(parts.scheme, parts.hostname, port)
         if style == "auto":
             if not _ip_host(host):
                 return None
@@ -332,6 +355,21 @@ def parse_listing(body: bytes) -> tuple[list[tuple[str, int]], str | None] | Non
     token = root.findtext(f"{ns}NextContinuationToken")
     more = root.findtext(f"{ns}IsTruncated") == "true" and token
     return [(k, n) for k, n in items if k], (token if more else None)
+
+
+def b64_sha256(hexdigest: str) -> str:
+    """A hex sha256 as ``x-amz-checksum-sha256`` wants it (base64 of the 32 bytes)."""
+    return base64.b64encode(bytes.fromhex(hexdigest)).decode()
+
+
+def refuses_checksum(status: int, code: str, body: bytes) -> bool:
+    """Whether an error answer to a PUT says the store does not take the
+    ``x-amz-checksum-sha256`` header (rather than that the bytes did not match it)."""
+    if status not in (400, 501) or code in ("BadDigest", "XAmzContentSHA256Mismatch"):
+        return False
+    if code not in ("NotImplemented", "InvalidRequest", "InvalidArgument", "NotSupported"):
+        return False
+    return b"checksum" in body.lower()
 
 
 def error_code(body: bytes) -> str:

@@ -451,3 +451,27 @@ def test_media_published_elsewhere_keeps_its_absolute_url(fresh_show: Show) -> N
     assert source["src"] == "https://media.example.org/opening-plenary.mp3"
     seeks = [a["href"] for a in page.all("a") if "data-seek" in a]
     assert seeks[1] == "https://media.example.org/opening-plenary.mp3#t=2.0"
+
+
+def test_people_filters_match_the_people_macros() -> None:
+    """The packaged pages use Python filters for people (fast on a big index); an
+    override may still import ``_people.html``: both give the same HTML."""
+    from audiofeed.catalog import Person
+    from audiofeed.site import render as site_render
+
+    templates = site_render.Templates(Path("/nonexistent-show"))
+    people = (
+        Person("A <b>&", "Org & Co", "host", "https://x.org/?a=1&b=2"),
+        Person("B", None, "guest", None),
+        Person("D'q\"", "E <i>", None, 'http://y/"onmouseover=x'),
+        Person("Plain"),
+    )
+    env = templates.env
+    macro = env.from_string(
+        '{% from "_people.html" import names, person %}'
+        "{{ names(people) }}|{% for p in people %}{{ person(p) }};{% endfor %}"
+    )
+    filters = env.from_string("{{ people|names }}|{% for p in people %}{{ p|person }};{% endfor %}")
+    expected = macro.render(people=people)
+    assert filters.render(people=people) == expected
+    assert "&lt;b&gt;" in expected and "&#34;onmouseover" in expected

@@ -20,7 +20,8 @@ were the S3 endpoint. The Host header is passed through unchanged, so SigV4 sign
     stall        the answer is held for ``stall_seconds``, then sent normally
     truncate     forwarded, the answer's headers promise the full body, half is sent
 
-Everything is counted; ``log`` lists (method, path, fault) for every request.
+``refuse`` answers chosen requests with an S3 error of its own (a store that does not take
+a header). Everything is counted; ``log`` lists (method, path, fault) for every request.
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ class FaultProxy:
     seed: int = 0
     persistent: Callable[[str, str], bool] | None = None
     persistent_kind: str = "503"
+    #: (method, path, request headers) -> (status, code, message) to answer instead of
+    #: forwarding (a store that refuses a header, say), or None to go on as usual
+    refuse: Callable[[str, str, dict[str, str]], tuple[int, str, str] | None] | None = None
     counts: Counter = field(default_factory=Counter)
     log: list[tuple[str, str, str]] = field(default_factory=list)
     url: str = ""
@@ -146,6 +150,14 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
 
         def _handle(self) -> None:
             body = self._body()
+            if proxy.refuse:
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                refused = proxy.refuse(self.command, self.path, headers)
+                if refused:
+                    with proxy._lock:
+                        proxy.counts["refused"] += 1
+                        proxy.log.append((self.command, self.path, "refused"))
+                    return self._error(*refused)
             fault = proxy.choose(self.command, self.path)
             if fault == "500":
                 return self._error(500, "InternalError", "injected by faultproxy")
