@@ -28,6 +28,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .codestamp import code_files
 from .s3head import sha256  # the built-in one: hashlib would load OpenSSL first
 
 RECORD = Path(".audiofeed") / "published.json"
@@ -54,26 +55,6 @@ def request_key(config_path: Path, options: dict[str, Any]) -> str:
     env = {k: os.environ.get(k, "") for k in ENV_KEYS}
     opts = {k: options.get(k) or None for k in OPTION_KEYS}
     return json.dumps([os.path.realpath(config_path), opts, env], sort_keys=True)
-
-
-def _code_stamp() -> list[Any]:
-    """audiofeed's own code: an upgrade or a local edit changes what a build produces."""
-    here = os.path.dirname(os.path.realpath(__file__))
-    out: list[Any] = []
-
-    def walk(folder: str, rel: str) -> None:
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for entry in entries:
-            if entry.is_dir():
-                if entry.name != "__pycache__":
-                    walk(entry.path, f"{rel}{entry.name}/")
-            elif not entry.name.endswith((".pyc", ".pyo")):
-                st = entry.stat()
-                out.append([rel + entry.name, st.st_size, st.st_mtime_ns])
-
-    walk(here, "")
-    return out
 
 
 def _tree(root: str, skip: str | None) -> list[Any]:
@@ -118,7 +99,7 @@ def inputs_stamp(root: Path, key: str, destination: str, external: list[str]) ->
     """A hash of everything a publish (``key``: ``request_key``) is built from."""
     skip = None if destination.startswith("s3://") else os.path.realpath(destination)
     blob = json.dumps(
-        [key, _tree(os.path.realpath(root), skip), _external(external), _code_stamp()],
+        [key, _tree(os.path.realpath(root), skip), _external(external), code_files()],
         separators=(",", ":"),
     )
     return sha256(blob.encode()).hexdigest()
