@@ -148,17 +148,23 @@ class Builder:
         build (the others are the files it left in the build folder, unchanged)."""
         assets = site.SiteAssets(feed_key=FEED_KEY, image_key=image_key)
         compiled = self.config.root / STATE_DIR / "templates"  # Jinja2's bytecode cache
-        pages = site.site_pages(self.catalog, items, assets, compiled)
+        rendered = Memo(self.config.root / STATE_DIR / "index.json", code_digest())
+        entries = site.IndexEntries(rendered.load())
+        pages = site.site_pages(self.catalog, items, assets, compiled, entries)
         before, after, arts = self.pages.load(), {}, []
         for page in sorted(pages, key=lambda p: p.key):
             stage = STAGE_ASSET if page.key.startswith("assets/") else STAGE_PAGE
-            art = self.unchanged_artifact(page.key, before.get(page.key), page.inputs, stage)
+            entry = before.get(page.key)
+            art = self.unchanged_artifact(page.key, entry, page.inputs, stage)
             if art is None:
                 art = self.bytes_artifact(page.key, page.render(), stage)
-            st = os.stat(art.path)  # type: ignore[arg-type]
-            after[page.key] = [page.inputs, art.sha256, st.st_size, st.st_mtime_ns]
+                st = os.stat(art.path)  # type: ignore[arg-type]
+                entry = [page.inputs, art.sha256, st.st_size, st.st_mtime_ns]
+            after[page.key] = entry
             arts.append(art)
         self.pages.save(after)
+        if entries.after:  # the index was rendered
+            rendered.save(entries.after)
         return arts
 
     def unchanged_artifact(
@@ -168,9 +174,8 @@ class Builder:
         as that build left it (size and mtime)."""
         if not (isinstance(entry, list) and len(entry) == 4 and entry[0] == inputs):
             return None
-        path = self.build_dir / key
         try:
-            st = os.stat(path)
+            st = os.stat(f"{self.build_dir}/{key}")
         except OSError:
             return None
         if [st.st_size, st.st_mtime_ns] != entry[2:]:
@@ -182,7 +187,7 @@ class Builder:
             content_type=content_type_for(key),
             cache_control=cache_control_for(key),
             stage=stage,
-            path=path,
+            path=self.build_dir / key,
         )
 
     # -- feeds ---------------------------------------------------------------------------

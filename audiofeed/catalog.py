@@ -147,7 +147,8 @@ def episode_files(config: Config) -> list[Path]:
     folder = config.episodes_dir
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
+    files = [p for p in folder.glob("*.md") if p.name.lower() != "readme.md"]
+    return sorted(files, key=lambda p: p.name)  # one folder: the names decide
 
 
 def load(config: Config, memo: frontmatter.ParseMemo | None = None) -> Catalog:

@@ -172,7 +172,7 @@ class Memo:
         """Write ``entries`` (all that is worth keeping) if they differ from the loaded ones."""
         if entries != self.loaded:
             blob = {"version": self.version, "entries": entries}
-            write_atomic(self.path, json.dumps(blob, sort_keys=True).encode())
+            write_atomic(self.path, json.dumps(blob).encode())
             self.loaded = dict(entries)
 
 

@@ -103,6 +103,7 @@ def run_audiofeed(show: Path, run: int, phases: bool) -> None:
     from audiofeed.state import Manifest
 
     showgen.change_description(show, 1 + run * 37 % 9000, f"edited in run {run}")
+    publish.batch_gc().__enter__()  # as publish() runs its build
     clock = Clock()
     manifest = Manifest.from_bytes((show / STATE).read_bytes())
     remote = _remote(manifest)

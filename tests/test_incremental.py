@@ -2,8 +2,9 @@
 from scratch would:
 
 - archive pages are rendered again only when something they are made from changed (the
-  session, its neighbours, the show, the templates, audiofeed itself); a page file in the
-  build folder that someone changed is rendered again;
+  session, its neighbours, the show, the templates, audiofeed itself), and so are the
+  index's session entries; a page file in the build folder that someone changed is
+  rendered again;
 - episode files are parsed again only when their bytes changed; the memo gives back the
   very same episodes (dates and zones included);
 - feed items that passed every rule before are still checked against the other items.
@@ -37,7 +38,7 @@ def _without_memos(show: Path, tmp_path: Path) -> dict[str, bytes]:
     all made again (same tagged copies: a description change does not re-tag)."""
     fresh = tmp_path / "fresh"
     shutil.copytree(show, fresh)
-    for name in ("pages.json", "parsed.json", "rules.json", "notes.json"):
+    for name in ("pages.json", "index.json", "parsed.json", "rules.json", "notes.json"):
         (fresh / ".audiofeed" / name).unlink()
     shutil.rmtree(fresh / ".audiofeed" / "build" / "episodes")
     run("publish", cwd=fresh, check=True, env={"AUDIOFEED_FULL_CHECK": "1"})
@@ -54,13 +55,20 @@ def test_only_the_pages_a_change_touches_are_rendered_again(
     _publish(show)
     before = _pages(show)
     rendered: list[str] = []
-    real = Templates.render
+    entries: list[str] = []
+    real, real_text = Templates.render, Templates.text
 
     def counting(self: Templates, name: str, **context: object) -> bytes:
         rendered.append(str(context["canonical"]).rsplit("/", 1)[-1])
         return real(self, name, **context)
 
+    def counting_text(self: Templates, name: str, **context: object) -> str:
+        if name == "_session_entry.html":
+            entries.append(context["s"].key)  # type: ignore[attr-defined]
+        return real_text(self, name, **context)
+
     monkeypatch.setattr(Templates, "render", counting)
+    monkeypatch.setattr(Templates, "text", counting_text)
     publish.publish(show / "config.toml")
     assert rendered == []  # nothing changed: nothing rendered
     episode = show / "episodes" / "03-keynote-power.md"
@@ -73,6 +81,7 @@ def test_only_the_pages_a_change_touches_are_rendered_again(
         "keynote-power.html",
         "public-procurement.html",
     ]
+    assert entries == ["episodes/keynote-power.html"]  # the index reused the other entries
     after = _pages(show)
     rewritten = {name for name in before if after[name][1] != before[name][1]}
     assert rewritten == {"keynote-power.html"}  # the neighbours' bytes did not change
@@ -170,3 +179,11 @@ def test_an_item_with_a_problem_is_not_remembered(tmp_path: Path) -> None:
     assert [p.field for p in problems if p.severity == "error"] == ["ENC-03"]
     assert len(memo.after) == 5
     assert rules.check_feed("feed.xml", broken, rules.ItemMemo(memo.after)) == problems
+
+
+def test_publish_leaves_the_garbage_collector_as_it_found_it(show: Path) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    publish.publish(show / "config.toml")
+    assert gc.get_threshold() == before

@@ -29,6 +29,7 @@ from .render import ASSETS, Templates
 __all__ = [
     "ASSETS",
     "INDEX_KEY",
+    "IndexEntries",
     "Page",
     "SiteAssets",
     "SiteItem",
@@ -132,6 +133,19 @@ class Day:
     anchor: str
 
 
+ENTRY_TEMPLATE = "_session_entry.html"
+
+
+class IndexEntries:
+    """The HTML of each session's index entry by a digest of what it is made from (the
+    session, its heading level, whether it shows the date, the templates): ``before`` from
+    the last build, ``after`` this one's."""
+
+    def __init__(self, before: dict[str, str] | None = None):
+        self.before = before or {}
+        self.after: dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class Page:
     """One file of the archive, not yet rendered: ``inputs`` is a digest of everything its
@@ -153,9 +167,11 @@ def site_pages(
     items: Sequence[SiteItem],
     assets: SiteAssets,
     compiled: Path | None = None,
+    entries: IndexEntries | None = None,
 ) -> list[Page]:
     """Every page and asset of the archive, each with the digest of its inputs.
-    ``compiled``: a folder keeping the compiled templates between runs."""
+    ``compiled``: a folder keeping the compiled templates between runs; ``entries``: the
+    index's session entries rendered by the last build, by digest."""
     config = catalog.config
     templates = Templates(config.root, compiled)
     sessions = sorted(
@@ -166,6 +182,19 @@ def site_pages(
     base = _digest(templates.fingerprint(), repr(sorted(common.items())))
     views = [_digest(repr(s)) for s in sessions]
     newest = config.site.order == "newest"
+    entries = entries if entries is not None else IndexEntries()
+    digests = {id(s): d for s, d in zip(sessions, views, strict=True)}
+    fingerprint = templates.fingerprint()
+
+    def session_entry(session: SessionView, level: int, show_date: bool) -> Markup:
+        """One session's entry in the index, reused when the same session was rendered
+        the same way before (an index of thousands then costs a join, not a render)."""
+        key = _digest(fingerprint, digests[id(session)], str(level), str(show_date))
+        html = entries.before.get(key)
+        if not isinstance(html, str):
+            html = templates.text(ENTRY_TEMPLATE, s=session, level=level, show_date=show_date)
+        entries.after[key] = html
+        return Markup(html)  # rendered by the autoescaping template
 
     def index() -> bytes:
         return templates.render(
@@ -175,6 +204,7 @@ def site_pages(
             canonical=config.url(INDEX_KEY),
             description=common["podcast_summary"],
             days=_days(sessions, newest=newest),
+            session_entry=session_entry,
         )
 
     def episode(n: int) -> Callable[[], bytes]:

@@ -64,8 +64,12 @@ class Templates:
 
     def render(self, name: str, **context: Any) -> bytes:
         """Render template ``name``; problems become one-line errors naming the file."""
+        return self.text(name, **context).encode("utf-8")
+
+    def text(self, name: str, **context: Any) -> str:
+        """``render``, as text."""
         try:
-            return self.env.get_template(name).render(**context).encode("utf-8")
+            return self.env.get_template(name).render(**context)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 f"template syntax error: {exc.message}",
