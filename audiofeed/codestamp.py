@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +30,5 @@ def code_files() -> list[Any]:
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """A short digest of ``code_files()`` and the version (computed once per process)."""
-    import hashlib  # here: a no-op publish stamps the code files without loading OpenSSL
-
     blob = repr([__version__, code_files()]).encode()
     return hashlib.blake2b(blob, digest_size=16).hexdigest()

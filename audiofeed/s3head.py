@@ -5,40 +5,27 @@ Part of the storage layer (it depends on nothing of audiofeed), kept outside the
 
 A no-op publish asks S3 a single question (the published manifest's ``x-amz-meta-sha256``)
 and should cost no more than that question: ``http.client`` (which brings ``email`` and
-``ssl``), ``hmac`` and ``hashlib`` (which load OpenSSL) and ``datetime`` take longer to
-import than the request takes on a local network. This module signs exactly as
-``sigv4.sign`` does for a bodiless request (a test checks they agree byte for byte) with
-CPython's built-in sha256, and reads the status line and headers itself. ``ssl`` is
+``ssl``) and ``datetime`` take longer to import than the request takes on a local
+network. This module signs exactly as
+``sigv4.sign`` does for a bodiless request (a test checks they agree byte for byte), and
+reads the status line and headers itself. ``ssl`` is
 imported only for an ``https`` endpoint. Anything unexpected raises; the caller then runs
 the full publish.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import time
 
-try:  # CPython's built-in sha256 (3.11; ``_sha2`` from 3.12): no OpenSSL to load
-    from _sha256 import sha256
-except ImportError:  # pragma: no cover - other versions and interpreters
-    try:
-        from _sha2 import sha256  # type: ignore[no-redef]
-    except ImportError:
-        from hashlib import sha256  # type: ignore[no-redef]
-
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 MAX_HEADER_BYTES = 64 * 1024
-_IPAD = bytes(x ^ 0x36 for x in range(256))
-_OPAD = bytes(x ^ 0x5C for x in range(256))
 
 
 def hmac_sha256(key: bytes, msg: bytes) -> bytes:
-    """HMAC-SHA256 (RFC 2104)."""
-    if len(key) > 64:
-        key = sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    inner = sha256(key.translate(_IPAD) + msg).digest()
-    return sha256(key.translate(_OPAD) + inner).digest()
+    return hmac.digest(key, msg, "sha256")
 
 
 def signed_headers(
@@ -70,7 +57,7 @@ def signed_headers(
         ]
     )
     scope = f"{day}/{region}/s3/aws4_request"
-    digest = sha256(canonical.encode()).hexdigest()
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
     to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, digest])
     key = f"AWS4{secret_key}".encode()
     for part in (day, region, "s3", "aws4_request"):

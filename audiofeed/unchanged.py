@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import json
 import os
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 from .codestamp import code_files
-from .s3head import sha256  # the built-in one: hashlib would load OpenSSL first
 
 RECORD = Path(".audiofeed") / "published.json"
 MANIFEST_KEY = ".audiofeed/manifest.json"

@@ -24,8 +24,8 @@ from tests.s3_show import Show, make_show, new_bucket, s3_env
 from tests.support.cli import run
 
 HEAVY = ("feedgen", "mutagen", "lxml", "jinja2", "markdown_it", "boto3")
-#: what the quick answer does without: click, config parsing, logging, OpenSSL, http.client
-#: (with email and ssl) each cost milliseconds of start-up
+#: what the quick answer does without: click, config parsing, logging, http.client (with
+#: email and ssl) each cost milliseconds of start-up
 NOT_FOR_A_NO_OP = {
     "click",
     "audiofeed.cli.base",
@@ -38,8 +38,6 @@ NOT_FOR_A_NO_OP = {
     "dataclasses",
     "tomllib",
     "logging",
-    "hashlib",
-    "hmac",
     "http.client",
     "email",
     "ssl",
@@ -214,17 +212,13 @@ def test_s3_no_op_takes_one_head_and_no_sdk(tmp_path: Path, seaweedfs) -> None: 
 
 
 def test_quick_head_signs_exactly_as_sigv4() -> None:
-    """The no-op's HEAD is signed by ``s3head`` (no OpenSSL, no datetime); it must give
+    """The no-op's HEAD is signed by ``s3head`` (no http.client, no datetime); it must give
     the very headers ``sigv4.sign`` gives, session token or not."""
     import datetime as dt
-    import hmac
 
     from audiofeed import s3head
     from audiofeed.storage import sigv4
 
-    for key in (b"", b"k", b"x" * 64, b"y" * 65, os.urandom(200)):
-        for msg in (b"", b"message", os.urandom(1000)):
-            assert s3head.hmac_sha256(key, msg) == hmac.new(key, msg, hashlib.sha256).digest()
     when = dt.datetime(2026, 11, 28, 23, 59, 58, tzinfo=dt.UTC)
     loc = sigv4.object_location(
         sigv4.Location("http", "127.0.0.1:8333", "/my-bucket/"), "show/.audiofeed/manifest.json"
