@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .codestamp import code_files
+from .paths import RealPaths, inside
 
 RECORD = Path(".audiofeed") / "published.json"
 MANIFEST_KEY = ".audiofeed/manifest.json"
@@ -172,8 +173,10 @@ def record_publish(
     used = [config.podcast.image, *(a.path for a in artifacts if a.path)]
     for e in catalog.episodes:
         used += [p for p in (e.audio, e.transcript, e.image) if p]
-    root = config.root.resolve()
-    external = sorted({str(p.resolve()) for p in used if not p.resolve().is_relative_to(root)})
+    real = RealPaths()  # each folder resolved once
+    root = real.folder(str(config.root))
+    resolved = {real.file(str(p.absolute())) for p in used}
+    external = sorted(p for p in resolved if not inside(p, root))
     skips = tuple(Action("skip", a.key, a.size, a) for a in artifacts)
     lines = dataclasses.replace(report, plan=Plan(skips), dry_run=False, applied=None).lines()
     target = target_for(config, destination=destination, profile=profile)
