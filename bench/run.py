@@ -257,7 +257,7 @@ class Bench:
                 out = run(cmd, env=self.af_env(), cwd=show)
                 inner = json.loads(out.output.strip().splitlines()[-1])
                 phases.setdefault(mode, []).append(inner["phases"])
-                name = AF + " build" if mode == "audiofeed" else "feedgen + markdown-it"
+                name = AF + " build" if mode == "audiofeed" else "tomllib + markdown-it + feedgen"
                 sample = Sample(inner["wall"], inner["cpu"], out.rss_kib)
                 series.setdefault(name, Series(name)).samples.append(sample)
             log(
