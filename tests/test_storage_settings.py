@@ -179,3 +179,47 @@ def test_progress_is_live_on_a_terminal_and_plain_lines_otherwise(tmp_path: Path
     assert re.search(
         r"^uploaded (\d+)/\1 .audiofeed/manifest.json \([\d,]+ bytes, verified\)$", out, re.M
     )
+
+
+def test_sdk_checksums_only_when_required_off_aws(seaweedfs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """boto3 (the fallback) sends CRC32 trailers by default, which many S3-compatible
+    stores refuse: with a custom endpoint it computes checksums only where a request
+    needs them; on AWS, and when the environment says otherwise, boto3's default holds.
+    The fallback still publishes and verifies every object (sha256 metadata + HEAD)."""
+    from audiofeed.storage import RemoteSettings
+    from audiofeed.storage.s3 import S3Backend
+
+    for name in ("AWS_REQUEST_CHECKSUM_CALCULATION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweedfs.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweedfs.secret_key)
+
+    def calculation(endpoint: str | None) -> str:
+        settings = RemoteSettings(endpoint_url=endpoint, region="us-east-1")
+        client = S3Backend("s3://bucket/show", settings)._boto()["client"]
+        return client.meta.config.request_checksum_calculation
+
+    assert calculation(seaweedfs.endpoint) == "when_required"
+    assert calculation(None) == "when_supported"  # AWS itself
+    monkeypatch.setenv("AWS_REQUEST_CHECKSUM_CALCULATION", "when_supported")
+    assert calculation(seaweedfs.endpoint) == "when_supported"
+
+
+def test_sdk_only_publish_to_a_custom_endpoint(tmp_path: Path, seaweedfs) -> None:  # type: ignore[no-untyped-def]
+    """The whole publish through boto3 (as when a profile or SSO supplies the credentials),
+    with checksums only where required: every object arrives intact and verified."""
+    from tests.s3_show import make_show, new_bucket, s3_env
+
+    show = make_show(tmp_path, seaweedfs, new_bucket(seaweedfs), prefix="sdk")
+    env = {**s3_env(seaweedfs), "AUDIOFEED_S3_SDK_ONLY": "1"}
+    result = show.run("publish", env=env)
+    assert result.exit_code == 0, result.output
+    assert "all verified" in result.output
+    local = {
+        p.relative_to(tmp_path / "show" / ".audiofeed" / "build").as_posix(): p.read_bytes()
+        for p in (tmp_path / "show" / ".audiofeed" / "build").rglob("*.html")
+    }
+    assert local and all(show.get(key) == data for key, data in local.items())
+    assert ".audiofeed/manifest.json" in show.objects()
+    again = show.run("publish", env=env)
+    assert again.exit_code == 0 and "nothing changed" in again.output, again.output

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import StorageError
 from . import sigv4
 from .base import BytesCallback, RemoteObject, RemoteSettings, TransferCancelled
+from .s3codes import CREDENTIAL_CODES, CREDENTIALS_HINT, DENIED_CODES, MISSING_BUCKET_CODES
 
 #: S3 bucket names (and the looser names other servers accept: dots, upper case for B2 …).
 BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$")
@@ -33,23 +34,6 @@ PROBE_KEY = "audiofeed-probe"  # only used to learn the bucket's URL (never requ
 log = logging.getLogger("audiofeed")
 #: Optional upload cap in bytes per second (conference Wi-Fi, shared uplinks); env only.
 BANDWIDTH_ENV = "AUDIOFEED_S3_MAX_BANDWIDTH"
-
-CREDENTIAL_CODES = {
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "InvalidToken",
-    "ExpiredToken",
-    "TokenRefreshRequired",
-    "AuthorizationHeaderMalformed",
-    "InvalidSecurity",
-    "UnrecognizedClientException",
-}
-DENIED_CODES = {"AccessDenied", "AllAccessDisabled", "Forbidden", "403"}
-MISSING_BUCKET_CODES = {"NoSuchBucket"}
-CREDENTIALS_HINT = (
-    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile "
-    "(credentials never go in config.toml)"
-)
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -66,6 +50,17 @@ def parse_url(url: str) -> tuple[str, str]:
     if ".." in prefix.split("/"):
         raise StorageError(f"{url!r}: the prefix may not contain '..'", field="publish.destination")
     return bucket, prefix
+
+
+def sdk_checksums(endpoint_url: str | None) -> dict[str, str]:
+    """boto3's request checksums for a store other than AWS: only where a request needs
+    them (many S3-compatible stores refuse the SDK's default CRC32 trailers). The sha256
+    in each object's metadata is checked after upload either way; the environment wins."""
+    env = os.environ
+    endpoint = endpoint_url or env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")
+    if not endpoint or env.get("AWS_REQUEST_CHECKSUM_CALCULATION"):
+        return {}
+    return {"request_checksum_calculation": "when_required"}
 
 
 class S3Backend:
@@ -116,6 +111,7 @@ class S3Backend:
                     read_timeout=60,
                     max_pool_connections=32,
                     user_agent_extra="audiofeed",
+                    **sdk_checksums(settings.endpoint_url),
                 )
 
                 def client(config: Any) -> Any:
