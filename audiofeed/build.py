@@ -16,6 +16,7 @@ from .checkpoint import checkpoint
 from .codestamp import code_digest
 from .config import Config
 from .errors import MediaError, Problem, ValidationError
+from .memo import Recall
 from .state import (
     MANIFEST_KEY,
     Manifest,
@@ -149,7 +150,7 @@ class Builder:
         assets = site.SiteAssets(feed_key=FEED_KEY, image_key=image_key)
         compiled = self.config.root / STATE_DIR / "templates"  # Jinja2's bytecode cache
         rendered = Memo(self.config.root / STATE_DIR / "index.json", code_digest())
-        entries = site.IndexEntries(rendered.load())
+        entries = Recall(rendered.load())
         pages = site.site_pages(self.catalog, items, assets, compiled, entries)
         before, after, arts = self.pages.load(), {}, []
         for page in sorted(pages, key=lambda p: p.key):
@@ -198,11 +199,11 @@ class Builder:
         problems: list[Problem] = []
         # items that passed every rule before are only checked against the others
         checked = Memo(self.config.root / STATE_DIR / "rules.json", code_digest())
-        memo = rules.ItemMemo(checked.load())
+        memo = Recall(checked.load())
         for key, data in built.items():
             problems += [p for p in rules.check_feed(key, data, memo) if p.severity == "error"]
             self.new_manifest.feeds[key] = guids.get(key) or feed_guid(data)
-        checked.save(dict.fromkeys(sorted(memo.after), 1))
+        checked.save(memo.after)
         if problems:
             raise ValidationError(problems=problems)
         return [self.bytes_artifact(key, data, STAGE_FEED) for key, data in built.items()]

@@ -13,6 +13,7 @@ from typing import Any
 from . import frontmatter
 from .config import Config, file_inside
 from .errors import AudiofeedError, Problem, ValidationError
+from .memo import Recall
 from .paths import RealPaths
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -151,9 +152,9 @@ def episode_files(config: Config) -> list[Path]:
     return sorted(files, key=lambda p: p.name)  # one folder: the names decide
 
 
-def load(config: Config, memo: frontmatter.ParseMemo | None = None) -> Catalog:
+def load(config: Config, memo: Recall | None = None) -> Catalog:
     """Load and validate every episode; raise ``ValidationError`` listing every problem.
-    ``memo``: episode files parsed by an earlier run (see ``frontmatter.ParseMemo``)."""
+    ``memo``: episode files parsed by an earlier run (see ``frontmatter.read``)."""
     problems: list[Problem] = []
     episodes: list[Episode] = []
     real = RealPaths()  # each folder resolved once per load
@@ -203,7 +204,7 @@ class _EpisodeReader:
         config: Config,
         path: Path,
         real: RealPaths | None = None,
-        memo: frontmatter.ParseMemo | None = None,
+        memo: Recall | None = None,
     ):
         self.config = config
         self.path = path

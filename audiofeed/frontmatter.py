@@ -13,6 +13,7 @@ from typing import Any
 import tomli_w
 
 from .errors import EpisodeError
+from .memo import Recall
 from .safetext import clean_text, clean_tree
 
 DELIMITER = "+++"
@@ -51,18 +52,10 @@ def parse(text: str, path: Path) -> Document:
     return Document(meta=clean_tree(meta), body=clean_text(body))
 
 
-class ParseMemo:
-    """Parsed episode files by a digest of their bytes: ``before`` from the last run (JSON),
-    ``after`` what this run used, to keep for the next one. TOML parsing is the costliest
-    part of loading a big show; an unchanged file is not parsed again."""
-
-    def __init__(self, before: dict[str, Any] | None = None):
-        self.before = before or {}
-        self.after: dict[str, Any] = {}
-
-
-def read(path: Path, memo: ParseMemo | None = None) -> Document:
-    """Read and parse an episode file (from ``memo`` when its bytes were parsed before)."""
+def read(path: Path, memo: Recall | None = None) -> Document:
+    """Read and parse an episode file. ``memo``: parsed files (as JSON) by a digest of
+    their bytes; TOML parsing is the costliest part of loading a big show, and a file whose
+    bytes were parsed before is not parsed again."""
     try:
         data = path.read_bytes()
     except OSError as exc:

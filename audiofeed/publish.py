@@ -22,6 +22,7 @@ from .config import Config
 from .deploy import Applied, NoProgress, Progress, apply, check_unknown, remote_state, verify
 from .destination import sources_inside
 from .errors import ConfigError, MediaError, Problem, ValidationError
+from .memo import Recall
 from .report import Report, error_report
 from .state import (
     MANIFEST_KEY,
@@ -73,7 +74,7 @@ def load_show(config_path: Path, base_url: str | None = None) -> tuple[Config, C
         publish = dataclasses.replace(config.publish, base_url=base_url.rstrip("/") + "/")
         config = dataclasses.replace(config, publish=publish)
     parsed = Memo(config.root / STATE_DIR / "parsed.json", f"{code_digest()} {sys.version}")
-    memo = frontmatter.ParseMemo(parsed.load())
+    memo = Recall(parsed.load())
     catalog = catalog_mod.load(config, memo)
     parsed.save(memo.after)
     return config, catalog

@@ -20,6 +20,7 @@ import pytest
 from lxml import etree
 
 from audiofeed import frontmatter, publish, rules
+from audiofeed.memo import Recall
 from audiofeed.site.render import Templates
 from tests.support.cli import run
 from tests.support.show import copy_demo_show, tree_snapshot
@@ -139,9 +140,9 @@ def test_parse_memo_keeps_toml_dates_and_times(tmp_path: Path) -> None:
         '+++\ntitle = "T"\nstart = 2022-09-08T09:30:00.250+01:00\nday = 2022-09-08\n'
         "at = 09:30:00\nlocal = 2022-09-08T09:30:00\nnested = [{when = 2020-01-01}]\n+++\nBody\r\n"
     )
-    memo = frontmatter.ParseMemo()
+    memo = Recall()
     fresh = frontmatter.read(path, memo)
-    again = frontmatter.read(path, frontmatter.ParseMemo(json.loads(json.dumps(memo.after))))
+    again = frontmatter.read(path, Recall(json.loads(json.dumps(memo.after))))
     assert again == fresh == frontmatter.read(path)
     assert type(again.meta["day"]) is type(fresh.meta["day"])
 
@@ -153,7 +154,7 @@ def _feed(show: Path) -> bytes:
 
 def test_remembered_items_are_still_checked_against_the_others(tmp_path: Path) -> None:
     data = _feed(copy_demo_show(tmp_path))
-    memo = rules.ItemMemo()
+    memo = Recall()
     assert rules.check_feed("feed.xml", data, memo) == rules.check_feed("feed.xml", data)
     assert len(memo.after) == 6  # every item passed
     # the same items twice: each copy passed before on its own, together they clash
@@ -163,7 +164,7 @@ def test_remembered_items_are_still_checked_against_the_others(tmp_path: Path) -
         channel.append(etree.fromstring(etree.tostring(item)))
     doubled = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     fresh = rules.check_feed("feed.xml", doubled)
-    remembered = rules.check_feed("feed.xml", doubled, rules.ItemMemo(memo.after))
+    remembered = rules.check_feed("feed.xml", doubled, Recall(memo.after))
     assert remembered == fresh
     assert {p.field for p in fresh if p.severity == "error"} == {"IT-03", "ENC-01"}
 
@@ -174,11 +175,11 @@ def test_an_item_with_a_problem_is_not_remembered(tmp_path: Path) -> None:
     enclosure = root.find("channel/item/enclosure")
     enclosure.set("type", "audio/flac")
     broken = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    memo = rules.ItemMemo()
+    memo = Recall()
     problems = rules.check_feed("feed.xml", broken, memo)
     assert [p.field for p in problems if p.severity == "error"] == ["ENC-03"]
     assert len(memo.after) == 5
-    assert rules.check_feed("feed.xml", broken, rules.ItemMemo(memo.after)) == problems
+    assert rules.check_feed("feed.xml", broken, Recall(memo.after)) == problems
 
 
 def test_publish_leaves_the_garbage_collector_as_it_found_it(show: Path) -> None:

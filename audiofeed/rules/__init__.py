@@ -5,6 +5,6 @@ line reads ``feed.xml: IT-03: item 2 ("Title"): …``; severity ``error`` or ``w
 """
 
 from .artwork import check_artwork
-from .feedrules import ItemMemo, check_feed
+from .feedrules import check_feed
 
-__all__ = ["ItemMemo", "check_artwork", "check_feed"]
+__all__ = ["check_artwork", "check_feed"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ from lxml import etree
 
 from ..categories import validate_category
 from ..errors import Problem
+from ..memo import Recall
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
@@ -63,19 +63,11 @@ class _Checker:
         self.add(rule, message, "warning")
 
 
-class ItemMemo:
-    """Items that passed every item rule with nothing to report, by a digest of their XML:
-    ``before`` from an earlier check, ``after`` this check's. An item in ``before`` is only
-    checked against the others (guid and enclosure URL unique); the rest of its rules gave
-    nothing on the very same XML last time."""
-
-    def __init__(self, before: Iterable[str] = ()):
-        self.before = set(before)
-        self.after: set[str] = set()
-
-
-def check_feed(name: str, data: bytes, memo: ItemMemo | None = None) -> list[Problem]:
-    """Every rule for one feed document; ``name`` is its key (``feed.xml``)."""
+def check_feed(name: str, data: bytes, memo: Recall | None = None) -> list[Problem]:
+    """Every rule for one feed document; ``name`` is its key (``feed.xml``). ``memo``: the
+    items that passed every item rule with nothing to report, by a digest of their XML; an
+    item passed before is only checked against the others (guid and enclosure URL unique),
+    as the rest of its rules gave nothing on the very same XML last time."""
     c = _Checker(name)
     if not data.lstrip().startswith(b"<?xml") or b"encoding" not in data[:100]:
         c.warn("XML-01", 'start with <?xml version="1.0" encoding="UTF-8"?>')
@@ -116,7 +108,7 @@ def check_feed(name: str, data: bytes, memo: ItemMemo | None = None) -> list[Pro
         else:
             _item(c, item, n, guids, urls, serial, scheme)
         if len(c.problems) == found:
-            memo.after.add(key)
+            memo.after[key] = 1
     return c.problems
 
 

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..catalog import Catalog, Episode, Person
 from ..config import Config
+from ..memo import Recall
 from ..shownotes import ShowNotes, markdown_to_html, markdown_to_text, truncate
 from . import formatting as fmt
 from . import transcript as transcript_mod
@@ -29,7 +30,6 @@ from .render import ASSETS, Templates
 __all__ = [
     "ASSETS",
     "INDEX_KEY",
-    "IndexEntries",
     "Page",
     "SiteAssets",
     "SiteItem",
@@ -136,16 +136,6 @@ class Day:
 ENTRY_TEMPLATE = "_session_entry.html"
 
 
-class IndexEntries:
-    """The HTML of each session's index entry by a digest of what it is made from (the
-    session, its heading level, whether it shows the date, the templates): ``before`` from
-    the last build, ``after`` this one's."""
-
-    def __init__(self, before: dict[str, str] | None = None):
-        self.before = before or {}
-        self.after: dict[str, str] = {}
-
-
 @dataclass(frozen=True)
 class Page:
     """One file of the archive, not yet rendered: ``inputs`` is a digest of everything its
@@ -167,11 +157,12 @@ def site_pages(
     items: Sequence[SiteItem],
     assets: SiteAssets,
     compiled: Path | None = None,
-    entries: IndexEntries | None = None,
+    entries: Recall | None = None,
 ) -> list[Page]:
     """Every page and asset of the archive, each with the digest of its inputs.
     ``compiled``: a folder keeping the compiled templates between runs; ``entries``: the
-    index's session entries rendered by the last build, by digest."""
+    HTML of the index's session entries by a digest of what each is made from (the session,
+    its heading level, whether it shows the date, the templates)."""
     config = catalog.config
     templates = Templates(config.root, compiled)
     sessions = sorted(
@@ -182,7 +173,7 @@ def site_pages(
     base = _digest(templates.fingerprint(), repr(sorted(common.items())))
     views = [_digest(repr(s)) for s in sessions]
     newest = config.site.order == "newest"
-    entries = entries if entries is not None else IndexEntries()
+    entries = entries if entries is not None else Recall()
     digests = {id(s): d for s, d in zip(sessions, views, strict=True)}
     fingerprint = templates.fingerprint()
 
