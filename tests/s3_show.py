@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from audiofeed.cli import cli
+from tests.support.show import copy_demo_show, with_publish
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,6 +40,15 @@ def s3_env(server, *, secret: str | None = None, access: str | None = None) -> d
         "AWS_REGION": None,
         "AWS_DEFAULT_REGION": None,
     }
+
+
+def use_s3_env(monkeypatch, server) -> None:  # type: ignore[no-untyped-def]
+    """``s3_env`` applied to this process (for tests that open a backend in-process)."""
+    for key, value in s3_env(server).items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
 
 
 @dataclass
@@ -94,13 +103,7 @@ class Show:
 
 def make_show(tmp: Path, server, bucket: str, prefix: str = "soc22", **publish: str) -> Show:  # type: ignore[no-untyped-def]
     """The repo's demo show, copied, with [publish] pointing at ``s3://bucket/prefix``."""
-    root = tmp / "show"
-    root.mkdir(parents=True)
-    for name in ("episodes", "recordings"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy2(REPO / "cover.jpg", root / "cover.jpg")
-    text = (REPO / "config.toml").read_text()
-    head = text[: text.index("[publish]")]
+    root = copy_demo_show(tmp)
     settings = {
         "base_url": f"{server.endpoint}/{bucket}/{prefix}/",
         "destination": f"s3://{bucket}/{prefix}",
@@ -109,8 +112,7 @@ def make_show(tmp: Path, server, bucket: str, prefix: str = "soc22", **publish: 
         "addressing_style": "path",
         **publish,
     }
-    body = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
-    (root / "config.toml").write_text(head + "[publish]\n" + body)
+    with_publish(root, "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items()))
     return Show(root, server, bucket, prefix)
 
 

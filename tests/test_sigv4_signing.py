@@ -23,7 +23,7 @@ from botocore.credentials import Credentials as BotoCredentials
 
 from audiofeed.storage import RemoteSettings, sigv4
 from audiofeed.storage.s3 import S3Backend
-from tests.s3_show import new_bucket, s3_env
+from tests.s3_show import new_bucket, use_s3_env
 from tests.support.faultproxy import fault_proxy
 
 # -- AWS's published examples (S3 API reference, "Examples: Signature Calculations in AWS
@@ -338,11 +338,7 @@ def test_direct_put_drops_the_checksum_header_a_store_refuses(
     signed payload hash still makes it check every byte), and every later PUT goes without
     it; nothing falls back to the SDK, nothing is uploaded twice after the first refusal."""
     bucket = new_bucket(seaweedfs)
-    for key, value in s3_env(seaweedfs).items():
-        if value is None:
-            monkeypatch.delenv(key, raising=False)
-        else:
-            monkeypatch.setenv(key, value)
+    use_s3_env(monkeypatch, seaweedfs)
     seen: list[tuple[str, bool, str]] = []
 
     def refuse(method: str, path: str, headers: dict[str, str]) -> tuple[int, str, str] | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,18 +16,12 @@ from audiofeed.progress import LiveProgress, human_bytes
 from audiofeed.storage import Artifact, open_backend, plan
 from audiofeed.storage.local import LocalBackend
 from audiofeed.storage.s3 import parse_url
-from tests.s3_show import REPO
+from tests.s3_show import REPO, use_s3_env
+from tests.support.show import copy_demo_show, with_publish
 
 
 def make_local_show(tmp: Path, publish: str) -> Path:
-    root = tmp / "show"
-    root.mkdir(parents=True)
-    for name in ("episodes", "recordings"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy2(REPO / "cover.jpg", root / "cover.jpg")
-    text = (REPO / "config.toml").read_text()
-    (root / "config.toml").write_text(text[: text.index("[publish]")] + "[publish]\n" + publish)
-    return root / "config.toml"
+    return with_publish(copy_demo_show(tmp), publish)
 
 
 def run(config: Path, *args: str):  # type: ignore[no-untyped-def]
@@ -189,10 +182,8 @@ def test_sdk_checksums_only_when_required_off_aws(seaweedfs, monkeypatch) -> Non
     from audiofeed.storage import RemoteSettings
     from audiofeed.storage.s3 import S3Backend
 
-    for name in ("AWS_REQUEST_CHECKSUM_CALCULATION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweedfs.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweedfs.secret_key)
+    use_s3_env(monkeypatch, seaweedfs)
+    monkeypatch.delenv("AWS_REQUEST_CHECKSUM_CALCULATION", raising=False)
 
     def calculation(endpoint: str | None) -> str:
         settings = RemoteSettings(endpoint_url=endpoint, region="us-east-1")

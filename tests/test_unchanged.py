@@ -20,7 +20,7 @@ import pytest
 from audiofeed.errors import StorageError
 from audiofeed.storage.base import RemoteSettings
 from audiofeed.storage.s3 import S3Backend
-from tests.s3_show import Show, make_show, new_bucket, s3_env
+from tests.s3_show import Show, make_show, new_bucket, s3_env, use_s3_env
 from tests.support.cli import run
 
 HEAVY = ("feedgen", "mutagen", "lxml", "jinja2", "markdown_it", "boto3")
@@ -262,11 +262,7 @@ def test_direct_upload_is_checked_by_the_server(
     """The sha256 computed while building is the upload's checksum: bytes that do not match
     it are refused by the destination, never stored."""
     bucket = new_bucket(seaweedfs)
-    for key, value in s3_env(seaweedfs).items():
-        if value is None:
-            monkeypatch.delenv(key, raising=False)
-        else:
-            monkeypatch.setenv(key, value)
+    use_s3_env(monkeypatch, seaweedfs)
     backend = S3Backend(
         f"s3://{bucket}/direct",
         RemoteSettings(endpoint_url=seaweedfs.endpoint, region="us-east-1"),

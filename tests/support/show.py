@@ -12,7 +12,7 @@ DEMO_PARTS = ("config.toml", "cover.jpg", "episodes", "recordings")
 def copy_demo_show(tmp_path: Path) -> Path:
     """A fresh copy of the repo's demo show (config.toml, episodes/, recordings/, cover)."""
     dest = tmp_path / "show"
-    dest.mkdir()
+    dest.mkdir(parents=True)
     for part in DEMO_PARTS:
         src = REPO / part
         if src.is_dir():
@@ -20,6 +20,15 @@ def copy_demo_show(tmp_path: Path) -> Path:
         else:
             shutil.copy2(src, dest / part)
     return dest
+
+
+def with_publish(root: Path, publish: str) -> Path:
+    """Replace the ``[publish]`` table (the last) of the show's config.toml with
+    ``publish`` (TOML lines); the config file's path."""
+    config = root / "config.toml"
+    text = config.read_text()
+    config.write_text(text[: text.index("[publish]")] + "[publish]\n" + publish)
+    return config
 
 
 def tree_snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
