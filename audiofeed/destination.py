@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .paths import RealPaths
-from .paths import inside as is_inside
+from .paths import RealPaths, inside
 
 #: optional [publish] keys for s3:// destinations (None: the SDK's standard chain decides)
 STORAGE_KEYS = ("endpoint_url", "region", "addressing_style", "acl", "storage_class", "profile")
@@ -87,11 +86,11 @@ def sources_inside(root: Path, destination: str, sources: list[Path]) -> str | N
     if dest == root.resolve() or root.resolve().is_relative_to(dest):
         return f"{destination!r} is the show folder or holds it; use a folder such as 'public'"
     real, folder = RealPaths(), str(dest)
-    inside = sorted(p for p in sources if is_inside(real.file(str(p.absolute())), folder))
-    if inside:
+    held = sorted(p for p in sources if inside(real.file(str(p.absolute())), folder))
+    if held:
         return (
-            f"{destination!r} holds the show's own files ({inside[0].name}"
-            f"{f' and {len(inside) - 1} more' if len(inside) > 1 else ''}); "
+            f"{destination!r} holds the show's own files ({held[0].name}"
+            f"{f' and {len(held) - 1} more' if len(held) > 1 else ''}); "
             "publish into a folder of its own such as 'public'"
         )
     return None
