@@ -124,14 +124,10 @@ class S3Backend:
                     config=config,
                 )
 
+            main = base.merge(Config(retries=retries)) if retries else base
             return {
-                "client": client(base.merge(Config(retries=retries)) if retries else base),
-                # the first request (reading the manifest) fails fast on a wrong endpoint
-                "quick": client(
-                    base.merge(
-                        Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5)
-                    )
-                ),
+                "new": lambda config: client(main.merge(config)),
+                "client": client(main),
                 "transfer": TransferConfig(
                     multipart_threshold=MULTIPART_THRESHOLD,
                     multipart_chunksize=PART_SIZE,
@@ -147,7 +143,28 @@ class S3Backend:
 
     @property
     def quick(self) -> Any:
-        return self._boto()["quick"]
+        """A client that gives up soon (the first request: a wrong endpoint fails fast)."""
+        return self._variant(
+            "quick", retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5
+        )
+
+    @property
+    def uploader(self) -> Any:
+        """The client for uploads that carry a SHA-256 checksum the store verifies (a
+        signed header): the body is not hashed a second time for the signature."""
+        style = self.settings.addressing_style or "auto"
+        return self._variant(
+            "upload", s3={"addressing_style": style, "payload_signing_enabled": False}
+        )
+
+    def _variant(self, name: str, **config: Any) -> Any:
+        sdk = self._boto()
+        with self._sdk_lock:
+            if name not in sdk:
+                from botocore.config import Config
+
+                sdk[name] = sdk["new"](Config(**config))
+        return sdk[name]
 
     # -- naming --------------------------------------------------------------------------
     def describe(self) -> str:
@@ -328,7 +345,9 @@ class S3Backend:
     ) -> None:
         from boto3.s3.transfer import create_transfer_manager
 
-        manager = create_transfer_manager(self.client, self._boto()["transfer"])
+        checked = "ChecksumSHA256" in extra or "ChecksumAlgorithm" in extra
+        client = self.uploader if checked else self.client
+        manager = create_transfer_manager(client, self._boto()["transfer"])
         try:
             future = manager.upload(
                 str(source),
