@@ -1,0 +1,186 @@
+"""``import feed``: real-world feeds (tests/data/feeds, six generators) served by a local
+"old host" with small ffmpeg-made audio; the import, a publish of the result, and real
+clients reading the old and the new feed: podcastparser, partytime and gPodder."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from audiofeed.importers import import_feed
+from audiofeed.publish import Options, publish
+from audiofeed.scaffold import init_show
+from audiofeed.serve import make_server
+from tests.support import clients
+from tests.support.feedhost import Host, old_host
+
+SAMPLES = [
+    "fireside.xml",
+    "art19.xml",
+    "acast.xml",
+    "subsplash.xml",
+    "dw-mrss.xml",
+    "freedom-controller-pc20.xml",
+]
+
+
+@contextmanager
+def new_host(show: Path) -> Iterator[str]:
+    """audiofeed's own server on the show's published folder; yields its base URL."""
+    (show / "public").mkdir(exist_ok=True)
+    server = make_server(show / "public", port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def new_show(tmp_path: Path) -> Path:
+    show = tmp_path / "show"
+    show.mkdir()
+    init_show(show, "Placeholder", "Placeholder")
+    return show
+
+
+def pp_items(feed: dict) -> list[tuple[str, str, int]]:
+    """podcastparser lists a serial feed oldest first, an episodic one newest first; a
+    serial feed without every episode number is imported as episodic (see feed_map)."""
+    items = [(e["guid"], e["title"], e["published"]) for e in feed["episodes"]]
+    return sorted(items, key=lambda i: i[2], reverse=True)
+
+
+def pt_items(result: clients.PartytimeResult) -> list[tuple[str, str, str]]:
+    return [(i["guid"], i["title"], i["pubDate"]) for i in result.items]
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_a_real_feed_moves_with_every_guid_title_date_and_its_order(tmp_path, sample):
+    with old_host(tmp_path, sample) as host:
+        show = new_show(tmp_path)
+        report = import_feed(show, host.feed_url)
+        assert not report.failed, report.lines()
+        with new_host(show) as base:
+            publish(show / "config.toml", Options(base_url=base))
+            old_pp = clients.podcastparser_parse(host.feed_url)
+            new_pp = clients.podcastparser_parse(base + "feed.xml")
+            old_pt = clients.partytime(host.feed_url)
+            new_pt = clients.partytime(base + "feed.xml")
+    assert len(old_pp["episodes"]) == 3
+    assert pp_items(new_pp) == pp_items(old_pp)
+    assert old_pt.ok and new_pt.ok, (old_pt.error, new_pt.error)
+    assert pt_items(new_pt) == pt_items(old_pt)
+    # the recordings published are the old host's bytes, tagged (never re-encoded)
+    for item, episode in zip(host.items, new_pp["episodes"], strict=True):
+        assert episode["guid"] == item["guid"]
+        assert episode["total_time"] >= 1
+    assert new_pt.channel.get("guid") == (old_pt.channel.get("guid") or new_pt.channel["guid"])
+
+
+def test_podcasting20_details_come_along(tmp_path):
+    with old_host(tmp_path, "freedom-controller-pc20.xml") as host:
+        show = new_show(tmp_path)
+        import_feed(show, host.feed_url)
+        with new_host(show) as base:
+            publish(show / "config.toml", Options(base_url=base))
+            pt = clients.partytime(base + "feed.xml")
+    assert pt.channel["guid"] == "917393e3-1b1e-5cef-ace4-edaa54e1f810"  # kept, not recomputed
+    assert pt.channel["podcastFunding"][0]["url"] == "https://paypal.me/podcastindex"
+    newest = pt.items[0]
+    assert [p["name"] for p in newest["podcastPeople"]][:2] == ["Adam Curry", "Dave Jones"]
+    assert newest["podcastTranscripts"][0]["type"] == "text/vtt"
+    assert newest["podcastChapters"]["type"] == "application/json+chapters"
+    text = (show / "episodes" / "episode-57-rebel-rubes.md").read_text()
+    assert 'title = "Middle"' in text  # chapters JSON -> the episode's chapters
+    assert "**Podcasting 2.0 for October 8th 2021 Episode 57: Rebel Rubes**" in text
+
+
+def _gpo_downloads(session: clients.GpoSession) -> dict[str, tuple[int, int]]:
+    return {
+        p.name: (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in session.download_dir.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_gpodder_follows_the_301_keeps_its_episodes_and_downloads_none_again(tmp_path):
+    with old_host(tmp_path, "fireside.xml") as host:
+        gpo = clients.GpoSession(tmp_path / "gpodder")
+        gpo.run("subscribe", host.feed_url)
+        gpo.run("download", host.feed_url)
+        before = gpo.result(host.feed_url).check()
+        downloaded = _gpo_downloads(gpo)
+        assert len(downloaded) == 3, before.stdout
+        show = new_show(tmp_path)
+        import_feed(show, host.feed_url)
+        with new_host(show) as base:
+            publish(show / "config.toml", Options(base_url=base))
+            host.redirect("/feed.xml", base + "feed.xml")  # the old host now answers 301
+            media_gets = len([r for r in host.server.requests if "/media/" in r[1]])
+            gpo.run("update")
+            gpo.run("download")
+            after = gpo.result(base + "feed.xml").check()
+            new_gets = [r for r in host.server.requests if "/media/" in r[1]][media_gets:]
+    assert after.podcasts[0]["url"] == base + "feed.xml"  # the subscription moved
+    assert {e["guid"] for e in after.episodes} == {i["guid"] for i in host.items}
+    assert all(e["state"] == 1 for e in after.episodes), after.episodes  # still downloaded
+    assert _gpo_downloads(gpo) == downloaded  # nothing fetched again, nothing touched
+    assert new_gets == []
+    assert "0 episodes downloaded" in after.commands[-1].stdout or "No episodes" in (
+        after.commands[-1].stdout
+    ), after.commands[-1].stdout
+
+
+def _gets(host: Host) -> list[str]:
+    return [p for m, p, _ in host.server.requests if m == "GET" and p != "/feed.xml"]
+
+
+def test_a_rerun_fetches_only_what_is_missing_and_keeps_hand_edits(tmp_path):
+    with old_host(tmp_path, "art19.xml") as host:
+        show = new_show(tmp_path)
+        import_feed(show, host.feed_url)
+        first_gets = len(_gets(host))
+        episode = sorted((show / "episodes").glob("*.md"))[0]
+        edited = episode.read_text().replace('title = "', 'title = "Edited: ', 1)
+        episode.write_text(edited)
+        config = show / "config.toml"
+        config.write_text(config.read_text().replace('title = "1865"', 'title = "1865 (ours)"'))
+        audio = sorted((show / "recordings").glob("*.mp3"))[1]
+        audio.unlink()
+        report = import_feed(show, host.feed_url)
+        again = _gets(host)[first_gets:]
+    assert len(again) == 1 and again[0].endswith(".mp3"), again  # only the deleted file
+    assert audio.is_file()
+    assert episode.read_text() == edited
+    assert 'title = "1865 (ours)"' in config.read_text()
+    assert any("title: edited by hand, kept" in k for k in report.kept), report.kept
+    assert not [c for c in report.changes if c.path.startswith("episodes/")]
+    assert len(report.unchanged) == 3
+
+
+def test_an_interrupted_download_resumes_with_range(tmp_path):
+    with old_host(tmp_path, "subsplash.xml", seconds=3) as host:
+        show = new_show(tmp_path)
+        host.cut("/media/2.mp3", 4000)
+        first = import_feed(show, host.feed_url)
+        assert [o.job.label for o in first.failed] == [first.fetched[0].job.label] or first.failed
+        failed = first.failed[0].job
+        assert "got 4000 of" in first.failed[0].error
+        part = failed.dest.with_name(f".{failed.dest.name}.part")
+        assert part.stat().st_size == 4000 and not failed.dest.exists()
+        assert len(list((show / "episodes").glob("*.md"))) == 2  # its episode waits
+        assert any("no episode file until" in line for line in first.held)
+        second = import_feed(show, host.feed_url)
+        gets = host.gets("/media/2.mp3")
+    assert not second.failed
+    assert gets[-1]["Range"] == "bytes=4000-"
+    assert failed.dest.read_bytes() == host.items[1]["file"].read_bytes()
+    assert not part.exists()
+    assert len(list((show / "episodes").glob("*.md"))) == 3
+    assert second.fetched[0].resumed_from == 4000
