@@ -176,7 +176,7 @@ def import_feed(
     for plan in plans:
         merged, body_changed = _merge(plan, feed, old_url, show_dir, files_ok=failed)
         audio = plan.targets["audio"][1]
-        if not dry_run and audio in failed and merged.meta.get("audio") == audio:
+        if audio in failed:  # fetched for this episode and failed: no file without it
             report.held.append(
                 f"{plan.item.label()}: no episode file until {audio} is fetched; "
                 "run the import again"
