@@ -324,3 +324,32 @@ def test_a_huge_enclosure_is_refused_listed_and_the_rest_imported(tmp_path):
         ": download: 5.0 GB is more than --max-size 2.0 GB; raise --max-size to fetch it"
     ), proc.stderr
     assert len(list((show / "episodes").glob("*.md"))) == 2
+
+
+def test_the_new_feed_announces_the_move_and_keeps_the_old_urls_guid(tmp_path):
+    from audiofeed.feed.build import podcast_guid
+
+    with old_host(tmp_path, "subsplash.xml") as host:  # a feed without podcast:guid
+        show = new_show(tmp_path)
+        import_feed(show, host.feed_url)
+        assert f'moved_from = "{host.feed_url}"' in (show / "config.toml").read_text()
+        with new_host(show) as base:
+            publish(show / "config.toml", Options(base_url=base))
+            pp = clients.podcastparser_parse(base + "feed.xml")
+            pt = clients.partytime(base + "feed.xml")
+            day = clients.feedparser_parse(base + "feed.xml")
+    assert pp["new_url"] == base + "feed.xml"  # itunes:new-feed-url: this feed, after the move
+    assert pt.channel["guid"] == podcast_guid(host.feed_url) != podcast_guid(base + "feed.xml")
+    assert not day.bozo
+
+
+def test_show_notes_are_sanitised_before_they_become_markdown():
+    from audiofeed.importers.feed_text import to_markdown
+
+    html = (
+        '<p dir="ltr">Hi <b>all</b> <a href="https://x.org/" onclick="steal()">site</a></p>'
+        "<script>alert(1)</script><style>p{}</style><h2>Links</h2>"
+        '<ul><li><a href="javascript:alert(1)">bad</a></li><li>R&amp;D</li></ul>'
+    )
+    assert to_markdown(html) == "Hi **all** [site](https://x.org/)\n\n## Links\n\n- bad\n- R&D"
+    assert to_markdown("Plain text, & more *as is*") == "Plain text, & more *as is*"
