@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from audiofeed.importers import import_feed
+from audiofeed.importers import ScheduleError, import_feed
 from audiofeed.publish import Options, publish
 from audiofeed.scaffold import init_show
 from audiofeed.serve import make_server
@@ -127,6 +127,8 @@ def test_gpodder_follows_the_301_keeps_its_episodes_and_downloads_none_again(tmp
             gpo.run("download")
             after = gpo.result(base + "feed.xml").check()
             new_gets = [r for r in host.server.requests if "/media/" in r[1]][media_gets:]
+            with pytest.raises(ScheduleError, match="this feed was made by audiofeed"):
+                import_feed(show, host.feed_url)  # the old URL now leads to the new feed
     assert after.podcasts[0]["url"] == base + "feed.xml"  # the subscription moved
     assert {e["guid"] for e in after.episodes} == {i["guid"] for i in host.items}
     assert all(e["state"] == 1 for e in after.episodes), after.episodes  # still downloaded

@@ -10,14 +10,30 @@ Both return a report with ``lines()``; both raise :class:`ScheduleError` (an
 ``AudiofeedError``) naming the file and session when the input is wrong.
 """
 
-from .feed_import import FeedReport, import_feed
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .model import Programme, ScheduleError, Session
 from .recordings import MatchReport, import_recordings
 from .schedule import Change, ImportReport, import_schedule, load_programme
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .feed_import import FeedReport
+
+
+def import_feed(show_dir: Path, source: str, **options: Any) -> FeedReport:
+    """:func:`audiofeed.importers.feed_import.import_feed`, imported when used: lxml, tomlkit
+    and the HTML converter cost start-up time the other imports do not need."""
+    from .feed_import import import_feed as run
+
+    return run(show_dir, source, **options)
+
+
 __all__ = [
     "Change",
-    "FeedReport",
     "ImportReport",
     "MatchReport",
     "Programme",

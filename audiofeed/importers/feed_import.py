@@ -132,8 +132,16 @@ def import_feed(
             path=None if feed_url else Path(source),
             field=where,
         ) from None
+    if (feed.channel.generator or "").startswith("audiofeed"):
+        raise ScheduleError(
+            "this feed was made by audiofeed (does the old URL already redirect here?); "
+            "import the old host's feed before the move",
+            path=None if feed_url else Path(source),
+            field=label if feed_url else None,
+        )
     old_url = feed_url or feed.channel.new_feed_url or feed.channel.self_url
     folder = Folder(show_dir)
+    folder.names.add("cover")  # recordings/cover.jpg is the show's art, not an episode's
     problems = list(feed.problems)
     plans = []
     for item in feed.items:

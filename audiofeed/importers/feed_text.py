@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-import markdownify
 import nh3
 
 from . import text
@@ -41,6 +40,8 @@ def to_markdown(value: str | None) -> str:
     value = text.normalize(value)
     if not _HTML.search(value):
         return value
+    import markdownify  # with BeautifulSoup: only when there is HTML to convert
+
     converted = markdownify.markdownify(
         sanitise(value), heading_style="ATX", bullets="-", strip=None, autolinks=True
     )
