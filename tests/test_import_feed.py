@@ -355,3 +355,23 @@ def test_show_notes_are_sanitised_before_they_become_markdown():
     )
     assert to_markdown(html) == "Hi **all** [site](https://x.org/)\n\n## Links\n\n- bad\n- R&D"
     assert to_markdown("Plain text, & more *as is*") == "Plain text, & more *as is*"
+
+
+def test_a_change_at_the_old_host_updates_and_a_removed_item_is_left_alone(tmp_path):
+    with old_host(tmp_path, "dw-mrss.xml") as host:
+        show = new_show(tmp_path)
+        import_feed(show, host.feed_url)
+        files = {p.name: p.read_text() for p in (show / "episodes").glob("*.md")}
+        first, third = host.items[0], host.items[2]
+        _edited(host, f"<title>{first['title']}</title>", "<title>Corrected title</title>")
+        feed = host.root / "feed.xml"
+        text = feed.read_text()
+        start = text.rindex("<item>")
+        feed.write_text(text[:start] + text[text.index("</item>", start) + 7 :])
+        report = import_feed(show, host.feed_url)
+    updated = [c for c in report.changes if c.action == "update" and c.path != "config.toml"]
+    assert len(updated) == 1 and '+title = "Corrected title"' in updated[0].diff()
+    assert len(report.gone) == 1 and "not in this feed" in report.gone[0]
+    gone = report.gone[0].split(":")[0]
+    assert (show / gone).read_text() == files[Path(gone).name]  # left as is
+    assert third["guid"] in files[Path(gone).name]

@@ -41,6 +41,7 @@ class FeedReport:
     fetch: list[download.Job] = field(default_factory=list)
     fetched: list[download.Outcome] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # episodes not written: recording missing
+    gone: list[str] = field(default_factory=list)  # imported before, not in the feed now
 
     @property
     def failed(self) -> list[download.Outcome]:
@@ -61,6 +62,7 @@ class FeedReport:
             out.extend(f"fetch {job.label} <- {job.url}" for job in self.fetch)
         out.extend(f"note: {o.job.label}: {o.note}" for o in self.fetched if o.ok and o.note)
         out.extend(f"hold {line}" for line in self.held)
+        out.extend(f"note: {line}" for line in self.gone)
         created = sum(c.action == "create" and c.path.startswith("episodes/") for c in self.changes)
         updated = sum(c.action == "update" and c.path.startswith("episodes/") for c in self.changes)
         ok = [o for o in self.fetched if o.ok]
@@ -163,6 +165,12 @@ def import_feed(
         raise ScheduleError.collect(problems)
     report = FeedReport(source=label, items=len(feed.items), dry_run=dry_run)
     report.warnings.extend(feed.warnings)
+    guids = {item.guid.lower() for item in feed.items}
+    for episode in folder.files:
+        key = episode.source_key()
+        if key and key[0] == "feed" and (episode.guid or "").lower() not in guids:
+            where = folder.relative(episode.path)
+            report.gone.append(f"{where}: not in this feed (file left as is)")
 
     # what to fetch: each file a (merged) episode will point at that is not here yet
     jobs: list[download.Job] = []
