@@ -14,6 +14,7 @@ from .destination import STORAGE_KEYS, is_secret_key, storage_settings
 from .errors import ConfigError, Problem, ValidationError
 from .feedconfig import (  # noqa: F401 - re-exported
     MAIN_FEED_KEY,
+    ChannelPerson,
     FeedSpec,
     Funding,
     Location,
@@ -70,6 +71,7 @@ class Podcast:
     location: Location | None = None
     guid: str | None = None
     moved_from: str | None = None  # the old feed's URL, after a move (docs/import.md)
+    persons: tuple[ChannelPerson, ...] = ()  # channel podcast:person
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ PODCAST_KEYS = {
     "location",
     "guid",
     "moved_from",
+    "persons",
 }
 PUBLISH_KEYS = {"base_url", "destination", *STORAGE_KEYS}
 SITE_KEYS = {"order"}

@@ -86,12 +86,17 @@ def test_a_real_feed_moves_with_every_guid_title_date_and_its_order(tmp_path, sa
 def test_podcasting20_details_come_along(tmp_path):
     with old_host(tmp_path, "freedom-controller-pc20.xml") as host:
         show = new_show(tmp_path)
+        person = '<podcast:person role="producer" group="audio production">Ada Lovelace'
+        _edited(host, "<podcast:guid>", person + "</podcast:person><podcast:guid>")
         import_feed(show, host.feed_url)
         with new_host(show) as base:
             publish(show / "config.toml", Options(base_url=base))
             pt = clients.partytime(base + "feed.xml")
     assert pt.channel["guid"] == "917393e3-1b1e-5cef-ace4-edaa54e1f810"  # kept, not recomputed
     assert pt.channel["podcastFunding"][0]["url"] == "https://paypal.me/podcastindex"
+    assert [(p["name"], p["role"]) for p in pt.channel["podcastPeople"]] == [
+        ("Ada Lovelace", "Producer")
+    ]
     newest = pt.items[0]
     assert [p["name"] for p in newest["podcastPeople"]][:2] == ["Adam Curry", "Dave Jones"]
     assert newest["podcastTranscripts"][0]["type"] == "text/vtt"

@@ -159,6 +159,7 @@ def _channel(config: Config, assets: FeedAssets, spec: FeedSpec) -> FeedGenerato
         update_frequency=pod.update_frequency,
         complete=pod.complete,
         location=(loc.name, loc.geo, loc.osm) if loc else None,
+        persons=[p20.P20Person(p.name, p.role, p.group, p.href, p.img) for p in pod.persons],
     )
     return fg
 

@@ -55,6 +55,7 @@ CONFIG_MANAGED = (
     "license_url",
     "funding",
     "moved_from",
+    "persons",
 )
 RECORDINGS = "recordings"
 AUDIO_TYPES = {
@@ -221,6 +222,9 @@ def episode_body(item: Item) -> str:
     return feed_text.to_markdown(item.html)
 
 
+_DEFAULT_PERSON = {("role", "host"), ("group", "cast")}
+
+
 def channel_values(
     channel: Channel,
     items: list[Item],
@@ -243,6 +247,10 @@ def channel_values(
         "license": channel.license,
         "license_url": channel.license_url,
         "funding": [{"url": u, "text": t} for u, t in channel.funding],
+        "persons": [
+            {k: v for k, v in vars(p).items() if v and (k, v) not in _DEFAULT_PERSON}
+            for p in channel.persons
+        ],
         "moved_from": old_feed_url,
     }
     if not channel.link:
