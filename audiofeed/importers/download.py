@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 
@@ -67,7 +68,7 @@ def download_all(
     jobs: list[Job],
     *,
     workers: int = WORKERS,
-    opener: Callable[..., object] | None = None,
+    opener: Callable[..., Any] | None = None,
 ) -> list[Outcome]:
     """Fetch every job (at most ``workers`` at once); one log line per file, then totals."""
     if not jobs:
@@ -124,7 +125,7 @@ class DownloadError(Exception):
 _RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
-def _fetch(job: Job, opener: Callable[..., object]) -> Outcome:
+def _fetch(job: Job, opener: Callable[..., Any]) -> Outcome:
     if job.max_bytes and job.expected and job.expected > job.max_bytes:
         raise DownloadError(_too_big(job.expected, job.max_bytes))
     part = part_path(job.dest)
@@ -135,31 +136,31 @@ def _fetch(job: Job, opener: Callable[..., object]) -> Outcome:
         headers["Range"] = f"bytes={have}-"
     request = urllib.request.Request(job.url, headers=headers)
     try:
-        response = opener(request, timeout=TIMEOUT)  # type: ignore[operator]
+        response = opener(request, timeout=TIMEOUT)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # the part file is already whole (or stale): start over
             part.unlink()
             return _fetch(job, opener)
         raise DownloadError(f"HTTP {exc.code} from the old host; check the URL") from None
-    with response:  # type: ignore[attr-defined]
-        status = response.status  # type: ignore[attr-defined]
+    with response:
+        status = response.status
         total: int | None = None
         start = 0
         if status == 206:
-            match = _RANGE.match(response.headers.get("Content-Range", ""))  # type: ignore[attr-defined]
+            match = _RANGE.match(response.headers.get("Content-Range", ""))
             if match and int(match[1]) == have:
                 start = have
                 total = int(match[3]) if match[3] != "*" else None
         if start == 0:
             have = 0
-            length = response.headers.get("Content-Length")  # type: ignore[attr-defined]
+            length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() and status == 200 else None
         if job.max_bytes and total and total > job.max_bytes:
             raise DownloadError(_too_big(total, job.max_bytes))
         mode = "ab" if start else "wb"
         written = start
         with open(part, mode) as out:
-            while chunk := response.read(CHUNK):  # type: ignore[attr-defined]
+            while chunk := response.read(CHUNK):
                 out.write(chunk)
                 written += len(chunk)
                 if job.max_bytes and written > job.max_bytes:

@@ -200,6 +200,7 @@ def import_feed(
             continue
         _record_change(report, plan, merged, body_changed, folder)
 
+    report.warnings.extend(w for w in dict.fromkeys(feed.warnings) if w not in report.warnings)
     image = cover[1] if cover and (dry_run or (show_dir / cover[1]).is_file()) else None
     channel_warnings: list[str] = []
     values = feed_map.channel_values(feed.channel, feed.items, old_url, image, channel_warnings)

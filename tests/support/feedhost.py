@@ -10,10 +10,13 @@ art, chapters and transcripts are rewritten to small ffmpeg-made files served on
 
 from __future__ import annotations
 
+import io
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
@@ -68,8 +71,6 @@ class _Handler(http._Handler):
             self.wfile.write(data)
             self.wfile.flush()
             self.close_connection = True
-            import io
-
             return io.BytesIO(b"")
         return body
 
@@ -84,9 +85,6 @@ class _Server(http._Server):
 @contextmanager
 def serve(root: Path) -> Iterator[http.StaticServer]:
     """http.serve_directory with redirects and cut-offs."""
-    import threading
-    from functools import partial
-
     server = _Server(("127.0.0.1", 0), partial(_Handler, directory=str(root)))
     port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
