@@ -14,6 +14,7 @@ from .destination import STORAGE_KEYS, is_secret_key, storage_settings
 from .errors import ConfigError, Problem, ValidationError
 from .feedconfig import (  # noqa: F401 - re-exported
     MAIN_FEED_KEY,
+    ChannelPerson,
     FeedSpec,
     Funding,
     Location,
@@ -69,6 +70,8 @@ class Podcast:
     complete: bool = False
     location: Location | None = None
     guid: str | None = None
+    moved_from: str | None = None  # the old feed's URL, after a move (docs/import.md)
+    persons: tuple[ChannelPerson, ...] = ()  # channel podcast:person
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,8 @@ PODCAST_KEYS = {
     "complete",
     "location",
     "guid",
+    "moved_from",
+    "persons",
 }
 PUBLISH_KEYS = {"base_url", "destination", *STORAGE_KEYS}
 SITE_KEYS = {"order"}
@@ -220,7 +225,8 @@ def load(path: Path) -> Config:
 def parse(data: dict[str, Any], path: Path) -> Config:
     """Validate an already parsed config table."""
     r = _Reader(path)
-    r.unknown(data, {"podcast", "publish", "feeds", "site", "tags"}, "")
+    # [imported]: what `import feed` last wrote (audiofeed/importers/feed_config.py)
+    r.unknown(data, {"podcast", "publish", "feeds", "site", "tags", "imported"}, "")
     pod = _table(r, data, "podcast")
     pub = _table(r, data, "publish")
     site = _table(r, data, "site", required=False)
@@ -254,6 +260,9 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     if not isinstance(explicit, bool):
         r.problem(p + "explicit", "must be true or false")
         explicit = False
+    moved_from = r.string(pod, "moved_from", p, required=False)
+    if moved_from and not is_http_url(moved_from):
+        r.problem(p + "moved_from", f"{moved_from!r} must be the old feed's http(s) URL")
     owner = _owner(r, pod.get("owner"))
     categories = _categories(r, pod.get("categories"))
     p20 = podcast20_settings(r, pod)
@@ -290,6 +299,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
             explicit=explicit,
             copyright=copyright_,
             type=show_type or "episodic",
+            moved_from=moved_from,
             **p20,
         ),
         feeds=feeds,

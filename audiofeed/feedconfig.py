@@ -25,6 +25,17 @@ class Funding:
 
 
 @dataclass(frozen=True)
+class ChannelPerson:
+    """A podcast:person of the whole show (host, producer …; Podcasting 2.0 taxonomy)."""
+
+    name: str
+    role: str = "host"
+    group: str = "cast"
+    href: str | None = None
+    img: str | None = None
+
+
+@dataclass(frozen=True)
 class Location:
     name: str
     geo: str | None = None
@@ -94,6 +105,7 @@ def podcast20_settings(r: Any, pod: dict[str, Any]) -> dict[str, Any]:
         elif url:
             funding.append(Funding(url, r.string(item, "text", where, required=False) or url))
     out["funding"] = tuple(funding)
+    out["persons"] = _persons(r, pod.get("persons", []), p + "persons")
     loc = pod.get("location")
     if isinstance(loc, str):
         loc = {"name": loc}
@@ -109,6 +121,33 @@ def podcast20_settings(r: Any, pod: dict[str, Any]) -> dict[str, Any]:
                 r.string(loc, "osm", p + "location.", required=False),
             )
     return out
+
+
+def _persons(r: Any, raw: Any, where: str) -> tuple[ChannelPerson, ...]:
+    """``persons = [{ name, role, group, href, img }]``: channel podcast:person tags."""
+    if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+        r.problem(where, 'must be a list of tables {name = "…", role = "host"}')
+        return ()
+    people = []
+    for i, item in enumerate(raw):
+        at = f"{where}[{i}]."
+        r.unknown(item, {"name", "role", "group", "href", "img"}, at)
+        name = r.string(item, "name", at)
+        for key in ("href", "img"):
+            value = item.get(key)
+            if value is not None and not (isinstance(value, str) and is_http_url(value)):
+                r.problem(at + key, "must be an absolute http(s) URL")
+        if name:
+            people.append(
+                ChannelPerson(
+                    name=name,
+                    role=r.string(item, "role", at, required=False, default="host") or "host",
+                    group=r.string(item, "group", at, required=False, default="cast") or "cast",
+                    href=item.get("href") if isinstance(item.get("href"), str) else None,
+                    img=item.get("img") if isinstance(item.get("img"), str) else None,
+                )
+            )
+    return tuple(people)
 
 
 def feed_specs(r: Any, value: Any, main_guid: Any) -> tuple[FeedSpec, ...]:

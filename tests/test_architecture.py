@@ -15,6 +15,7 @@ ONLY_IN = {
     "mutagen": ("media",),
     "feedgen": ("feed",),
     "jinja2": ("site",),
+    "markdownify": ("importers/feed_text.py",),
 }
 #: project module -> project modules it must not import (downstream stages)
 MUST_NOT_IMPORT = {

@@ -109,3 +109,36 @@ def import_recordings_command(ctx: click.Context, folder: Path, dry_run: bool) -
     show_dir = _config_path(ctx).parent
     report = _run_import(ctx, import_recordings, show_dir, folder, dry_run=dry_run)
     _echo_report(report.lines())
+
+
+@import_group.command("feed")
+@click.argument("source", metavar="URL|FILE")
+@click.option("-n", "--dry-run", is_flag=True, help="Print what would change and be fetched.")
+@click.option(
+    "--max-size",
+    type=click.IntRange(1),
+    default=2000,
+    show_default=True,
+    metavar="MB",
+    help="Refuse to download a file larger than this many megabytes.",
+)
+@click.pass_context
+def import_feed_command(ctx: click.Context, source: str, dry_run: bool, max_size: int) -> None:
+    """Bring an existing podcast along from its RSS feed, keeping every guid.
+
+    Writes the channel settings into config.toml, one episode file per item and the
+    recordings, art, transcripts and chapters into recordings/ (three downloads at a
+    time, resumed where they stopped). Re-run it to fetch what is missing; hand edits
+    are kept. See docs/import.md for the move (301, itunes:new-feed-url).
+    """
+    from ..importers import import_feed
+
+    show_dir = _config_path(ctx).parent
+    report = _run_import(
+        ctx, import_feed, show_dir, source, dry_run=dry_run, max_bytes=max_size * 1_000_000
+    )
+    _echo_report(report.lines())
+    if report.failed:
+        for problem in report.problems():
+            click.echo(render_problem(problem), err=True)
+        ctx.exit(1)

@@ -13,7 +13,7 @@ from feedgen.feed import FeedGenerator
 
 from .. import __version__
 from ..catalog import Catalog, Episode
-from ..config import Config, FeedSpec
+from ..config import MAIN_FEED_KEY, Config, FeedSpec
 from ..shownotes import ShowNotes, clean_text
 from . import podcast20 as p20
 
@@ -142,10 +142,14 @@ def _channel(config: Config, assets: FeedAssets, spec: FeedSpec) -> FeedGenerato
         [{"cat": c.name, "sub": c.sub} if c.sub else {"cat": c.name} for c in pod.categories]
     )
     loc = pod.location
+    main = spec.key == MAIN_FEED_KEY
+    moved = pod.moved_from if main else None  # the show moved here from that feed
+    guid = spec.guid or assets.guid or podcast_guid(moved or assets.feed_url)
     fg.audiofeed.tags = p20.ChannelTags(
         explicit=pod.explicit,
         image_url=assets.image_url,
-        guid=spec.guid or assets.guid or podcast_guid(assets.feed_url),
+        guid=guid,
+        new_feed_url=assets.feed_url if moved else None,
         locked=pod.locked,
         locked_owner=pod.owner.email,
         license=pod.license,
@@ -155,6 +159,7 @@ def _channel(config: Config, assets: FeedAssets, spec: FeedSpec) -> FeedGenerato
         update_frequency=pod.update_frequency,
         complete=pod.complete,
         location=(loc.name, loc.geo, loc.osm) if loc else None,
+        persons=[p20.P20Person(p.name, p.role, p.group, p.href, p.img) for p in pod.persons],
     )
     return fg
 

@@ -64,6 +64,7 @@ class ChannelTags:
     complete: bool = False
     location: tuple[str, str | None, str | None] | None = None  # name, geo, osm
     persons: list[P20Person] = field(default_factory=list)
+    new_feed_url: str | None = None  # itunes:new-feed-url: this feed, after a move
 
 
 class Channel(BaseExtension):
@@ -80,6 +81,8 @@ class Channel(BaseExtension):
         channel = rss[0]
         xml_elem(f"{{{ITUNES_NS}}}image", channel).attrib["href"] = t.image_url
         xml_elem(f"{{{ITUNES_NS}}}explicit", channel).text = _bool(t.explicit)
+        if t.new_feed_url:
+            xml_elem(f"{{{ITUNES_NS}}}new-feed-url", channel).text = t.new_feed_url
         if t.complete:
             xml_elem(f"{{{ITUNES_NS}}}complete", channel).text = "Yes"
         xml_elem(f"{{{PODCAST_NS}}}guid", channel).text = t.guid

@@ -90,8 +90,13 @@ class Merged:
 
 def new_episode(session: Session, guid: str, slug: str) -> Merged:
     """Front matter and body for a session that has no episode file yet."""
-    values = programme_fields(session)
-    body = programme_body(session)
+    return new_from_values(programme_fields(session), programme_body(session), guid, slug)
+
+
+def new_from_values(
+    values: dict[str, Any], body: str, guid: str, slug: str, managed: tuple[str, ...] = MANAGED
+) -> Merged:
+    """Front matter and body for a new episode from managed ``values`` (any importer)."""
     meta: dict[str, Any] = {}
     for key in ("title", "subtitle", "start"):
         if key in values:
@@ -100,7 +105,7 @@ def new_episode(session: Session, guid: str, slug: str) -> Merged:
     meta["slug"] = slug
     meta.update({k: v for k, v in values.items() if k not in meta})
     hashes: dict[str, str] = {}
-    for key in MANAGED:
+    for key in managed:
         _record(hashes, key, values.get(key))
     _record(hashes, BODY, _body_key(body))
     meta["imported"] = {"fields": hashes}
@@ -109,17 +114,29 @@ def new_episode(session: Session, guid: str, slug: str) -> Merged:
 
 def merge(meta: dict[str, Any], body: str, session: Session) -> Merged:
     """Update an existing episode from ``session``, keeping the organiser's edits."""
-    values = programme_fields(session)
-    new_body = programme_body(session)
+    return merge_values(meta, body, programme_fields(session), programme_body(session))
+
+
+def merge_values(
+    meta: dict[str, Any],
+    body: str | None,
+    values: dict[str, Any],
+    new_body: str | None,
+    managed: tuple[str, ...] = MANAGED,
+    source: str = "programme",
+) -> Merged:
+    """Update ``meta`` (and ``body``; None = no body is managed) from managed ``values``,
+    keeping every field changed by hand since the last import."""
     imported = meta.get("imported")
     old_hashes = imported.get("fields") if isinstance(imported, dict) else None
     old_hashes = old_hashes if isinstance(old_hashes, dict) else {}
     hashes = dict(old_hashes)
     result = dict(meta)
     kept: list[str] = []
-    for key in (*MANAGED, BODY):
-        new = _body_key(new_body) if key == BODY else values.get(key)
-        current = _body_key(body) if key == BODY else meta.get(key)
+    keys = (*managed, BODY) if new_body is not None and body is not None else managed
+    for key in keys:
+        new = _body_key(new_body or "") if key == BODY else values.get(key)
+        current = _body_key(body or "") if key == BODY else meta.get(key)
         last = old_hashes.get(key)
         if _same(current, new):
             _record(hashes, key, new)
@@ -134,12 +151,12 @@ def merge(meta: dict[str, Any], body: str, session: Session) -> Merged:
                 result[key] = new
             _record(hashes, key, new)
         else:
-            kept.append(f"{key}: edited by hand, kept (programme: {_show(key, new)})")
+            kept.append(f"{key}: edited by hand, kept ({source}: {_show(key, new)})")
     imported_table = dict(imported) if isinstance(imported, dict) else {}
     imported_table["fields"] = hashes
     result.pop("imported", None)
     result["imported"] = imported_table
-    return Merged(meta=result, body=body, kept=kept)
+    return Merged(meta=result, body=body or "", kept=kept)
 
 
 def _record(hashes: dict[str, str], key: str, value: Any) -> None:
