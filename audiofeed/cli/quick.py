@@ -19,7 +19,13 @@ from typing import Any
 GLOBAL_FLAGS = {"-q", "--quiet", "-v", "--verbose"}
 GLOBAL_VALUES = {"-c": "config_path", "--config": "config_path"}
 PUBLISH_FLAGS = {"--prune": "prune"}
-PUBLISH_VALUES = {"--to": "destination", "--base-url": "base_url", "--profile": "profile"}
+PUBLISH_VALUES = {
+    "--to": "destination",
+    "--base-url": "base_url",
+    "--profile": "profile",
+    "--jobs": "jobs",  # how many mastering processes: no part of the output
+    "-j": "jobs",
+}
 #: publish's options this module leaves to click: they always run the full publish
 FULL_RUN = {"--dry-run", "-n", "--retag", "--json", "--help", "-h"}
 

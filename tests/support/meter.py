@@ -23,6 +23,9 @@ def system(name: str) -> str:
     return exe
 
 
+_READ = [shutil.which("ffmpeg") or "ffmpeg", "-nostdin", "-hide_banner", "-i"]
+
+
 @dataclass(frozen=True)
 class Reading:
     integrated: float  # LUFS
@@ -34,8 +37,7 @@ def measure(path: Path, *, extra_filter: str = "") -> Reading:
     """ebur128 with true peak, from the system ffmpeg."""
     af = (extra_filter + "," if extra_filter else "") + "ebur128=peak=true"
     proc = subprocess.run(
-        [system("ffmpeg"), "-nostdin", "-hide_banner", "-i", str(path), "-map", "0:a:0"]
-        + ["-af", af, "-f", "null", "-"],
+        [*_READ, str(path), "-map", "0:a:0", "-af", af, "-f", "null", "-"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -72,8 +74,7 @@ def streams(path: Path) -> list[dict]:
 def duration(path: Path) -> float:
     """Decoded duration (seconds) of the first audio stream, from the system ffmpeg."""
     proc = subprocess.run(
-        [system("ffmpeg"), "-nostdin", "-hide_banner", "-i", str(path), "-map", "0:a:0"]
-        + ["-f", "null", "-"],
+        [*_READ, str(path), "-map", "0:a:0", "-f", "null", "-"],
         capture_output=True,
         text=True,
         timeout=120,
