@@ -11,12 +11,12 @@ import re
 import shutil
 from pathlib import Path
 
-from . import feed, mastering, media, rules, shownotes, site
+from . import cues, feed, mastering, media, rules, shownotes, site
 from .catalog import Catalog, Episode
 from .checkpoint import checkpoint
 from .codestamp import code_digest
 from .config import Config
-from .errors import MediaError, Problem, ValidationError
+from .errors import EpisodeError, MediaError, Problem, ValidationError
 from .memo import Recall
 from .state import (
     MANIFEST_KEY,
@@ -110,7 +110,7 @@ class Builder:
             try:
                 episode = self.published_episode(episode)
                 art, record = self.media(episode, cover_bytes)
-            except MediaError as exc:
+            except (MediaError, EpisodeError) as exc:
                 problems.append(Problem(exc.path, exc.field or "audio", exc.message))
                 continue
             episodes.append(episode)
@@ -262,10 +262,23 @@ class Builder:
     def published_episode(self, episode: Episode) -> Episode:
         """The episode with its chapters moved by the trim at the start, if any."""
         found = (self.mastered or {}).get(episode.path)
-        if found is None or not found.offset:
+        if found is None or not found.trimmed:
             return episode
         duration = self.source_facts(found.audio)["duration"]
-        return mastering.shifted(episode, found.offset, duration)
+        episode = mastering.shifted(episode, found.offset, duration)
+        source = episode.transcript
+        if source is not None and source.suffix.lower() in cues.TIMED:
+            try:
+                text = source.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeError) as exc:
+                raise MediaError(f"cannot read {source.name}: {exc}", path=episode.path,
+                                 field="transcript") from exc  # fmt: skip
+            moved = cues.shift(text, source.suffix, found.offset, duration, episode.path)
+            path = self.build_dir / ".transcripts" / f"{episode.slug}{source.suffix.lower()}"
+            if not path.is_file() or path.read_text(encoding="utf-8") != moved:
+                write_atomic(path, moved.encode())
+            episode = dataclasses.replace(episode, transcript=path)
+        return episode
 
     def source_facts(self, source: Path) -> dict:
         facts = self.cache.get(source)

@@ -49,6 +49,12 @@ class Mastered:
     def mastered(self) -> bool:
         return bool(self.facts and self.facts.get("action") == "mastered")
 
+    @property
+    def trimmed(self) -> bool:
+        """Cut at the start or the end (chapters and transcript cues move with it)."""
+        cut = (self.facts or {}).get("cut") or [0.0, None]
+        return bool(cut[0]) or cut[1] is not None
+
 
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
@@ -222,33 +228,39 @@ def _clean_temp(folder: Path) -> None:
 
 
 def shifted(episode: Episode, offset: float, duration: float) -> Episode:
-    """The episode with its chapters moved by the cut at the start: a chapter that began in
-    the cut-away part starts at 0 (only the last such one is kept; earlier ones are an
-    error), and every chapter must start inside the published audio."""
-    if not offset or not episode.chapters:
+    """The episode with its chapters moved by the cut at the start (``offset`` seconds) for
+    audio of ``duration`` seconds: a chapter that began before the cut and runs on into the
+    audio starts at 0; one wholly in a part cut away is left out, with a warning; so every
+    chapter left starts inside the published audio."""
+    if not episode.chapters:
         return episode
     chapters = []
     for i, c in enumerate(episode.chapters):
         start = c.start - offset
-        if start <= 0:
-            following = episode.chapters[i + 1] if i + 1 < len(episode.chapters) else None
-            if following is not None and following.start - offset <= 0:
-                raise MediaError(
-                    f"chapter {c.title!r} ({c.start:g} s) lies in the part trimmed away "
-                    f"(before {offset:g} s); remove it or move the trim start",
-                    path=episode.path,
-                    field=f"chapters[{i}].start",
-                )
-            start = 0.0
-        if start >= duration:
-            raise MediaError(
-                f"chapter {c.title!r} starts after the trimmed recording ends "
-                f"({c.start:g} s in the recording); remove it or move the trim end",
-                path=episode.path,
-                field=f"chapters[{i}].start",
+        following = episode.chapters[i + 1] if i + 1 < len(episode.chapters) else None
+        before = start <= 0 and following is not None and following.start - offset <= 0
+        if before or start >= duration:
+            log.warning(
+                "%s: chapters[%d] %r (%s) lies in the part trimmed away: left out",
+                episode.path.name,
+                i,
+                c.title,
+                _clock(c.start),
             )
-        chapters.append(dataclasses.replace(c, start=round(start, 3)))
+            continue
+        chapters.append(dataclasses.replace(c, start=round(max(start, 0.0), 3)))
+    if not chapters:
+        raise MediaError(
+            "every chapter lies in the parts trimmed away; check the trim or the chapters",
+            path=episode.path,
+            field="chapters",
+        )
     return dataclasses.replace(episode, chapters=tuple(chapters))
+
+
+def _clock(seconds: float) -> str:
+    s = round(seconds, 3)
+    return f"{int(s // 3600):02d}:{int(s // 60 % 60):02d}:{s % 60:06.3f}"
 
 
 @dataclass(frozen=True)
