@@ -265,3 +265,17 @@ def test_a_trim_moves_transcript_cues_and_chapters_together(show: Path) -> None:
     page = (show / "public" / "episodes" / "outcomes-measurement.html").read_text()
     assert "Social Outcomes Conference 2022, day one, roundtable A." not in page
     assert (show / "recordings" / "01-outcomes-measurement.vtt").read_text().count("-->") == 6
+
+
+def test_inspect_shows_loudness_of_any_master(show: Path) -> None:
+    aiff = meter.make(show / "recordings" / "desk.aiff", "-c:a", "pcm_s24be")
+    proc = run("inspect", "--json", "recordings/05-levelling-up.flac", str(aiff), cwd=show)
+    assert proc.returncode == 0, proc.stderr
+    flac, desk = json.loads(proc.stdout)
+    for data, path in ((flac, show / "recordings" / "05-levelling-up.flac"), (desk, aiff)):
+        got = meter.measure(path)
+        mono = 3.0 if data["channels"] == 1 else 0.0  # dual-mono, as mastering measures
+        assert abs(data["loudness"]["integrated"] - (got.integrated + mono)) <= 0.2
+        assert abs(data["loudness"]["true_peak"] - got.true_peak) <= 0.3
+    text = run("inspect", "recordings/05-levelling-up.flac", cwd=show, check=True).stdout
+    assert re.search(r"loudness +-30\.\d LUFS integrated, range \d+\.\d LU, true peak", text)

@@ -36,11 +36,14 @@ def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
     import json
 
     from ..errors import AudiofeedError
-    from ..progress import LiveProgress
     from ..publish import Options, error_report
     from ..publish import publish as run
 
-    live = LiveProgress(sys.stderr) if sys.stderr.isatty() and not options["dry_run"] else None
+    live = None
+    if sys.stderr.isatty() and not options["dry_run"]:
+        from .progress import RichProgress  # rich: only for a terminal
+
+        live = RichProgress(sys.stderr)
     Live.current = live
     try:
         report = run(_config_path(ctx), Options(**options), progress=live)
