@@ -407,6 +407,8 @@ class Builder:
         )
         for folder in ("audio", "chapters"):
             self._clean(self.build_dir / folder, keep)
+        if self.mastered is not None:
+            mastering.prune(self.config, self.mastered)
 
     def _clean(self, folder: Path, keep: set[str]) -> None:
         if folder.is_dir():

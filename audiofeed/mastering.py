@@ -220,6 +220,21 @@ def _size(path: Path | None) -> int:
         return 0
 
 
+def prune(config: Config, mastered: dict[Path, Mastered]) -> None:
+    """Drop masters no episode publishes any more (an old trim, a replaced recording);
+    measurements (small) are kept."""
+    folder = config.root / MASTER_DIR
+    keep = {str(m.facts["key"]) for m in mastered.values() if m.facts and "key" in m.facts}
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.name.startswith(("measure-", ".tmp-")):
+            continue
+        key = path.stem
+        if not any(k.startswith(key) for k in keep):
+            path.unlink(missing_ok=True)
+
+
 def _clean_temp(folder: Path) -> None:
     """Drop what a killed run left half-written (never trusted, see media.master)."""
     if folder.is_dir():

@@ -279,3 +279,14 @@ def test_inspect_shows_loudness_of_any_master(show: Path) -> None:
         assert abs(data["loudness"]["true_peak"] - got.true_peak) <= 0.3
     text = run("inspect", "recordings/05-levelling-up.flac", cwd=show, check=True).stdout
     assert re.search(r"loudness +-30\.\d LUFS integrated, range \d+\.\d LU, true peak", text)
+
+
+def test_masters_no_episode_uses_are_dropped_after_a_publish(show: Path) -> None:
+    run("publish", cwd=show, check=True)
+    folder = show / ".audiofeed" / "master"
+    (first,) = folder.glob("*.mp3")
+    edit(show, FLAC_EPISODE, "guid = ", "trim = { end = 20 }\nguid = ")
+    run("publish", cwd=show, check=True)
+    (second,) = folder.glob("*.mp3")
+    assert second != first and not first.exists()
+    assert len([p for p in folder.glob("*.json") if not p.name.startswith("measure-")]) == 6
