@@ -290,3 +290,50 @@ def test_masters_no_episode_uses_are_dropped_after_a_publish(show: Path) -> None
     (second,) = folder.glob("*.mp3")
     assert second != first and not first.exists()
     assert len([p for p in folder.glob("*.json") if not p.name.startswith("measure-")]) == 6
+
+
+def test_sigkill_mid_encode_leaves_nothing_a_later_run_trusts(show: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    meter.make(show / "recordings" / "long.wav", "-ac", "2", "-c:a", "pcm_s24le",
+               source=meter.speechlike(240, -30))  # fmt: skip
+    set_audio(show, FLAC_EPISODE, "recordings/long.wav")
+    trace = show / "trace.jsonl"
+    env = {**os.environ, ffmpeg.TRACE_ENV: str(trace)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "audiofeed", "publish", "--jobs", "1"],
+        cwd=show,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until the encode of long.wav has started
+        if trace.exists() and any(
+            "libmp3lame" in line and "long.wav" in line for line in trace.read_text().splitlines()
+        ):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the encode never started")
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    folder = show / ".audiofeed" / "master"
+    # whatever the kill left (a half temp file, perhaps a renamed file without its facts),
+    # every facts file that says "mastered" names a whole file of the size it records
+    for facts in folder.glob("*.json"):
+        data = json.loads(facts.read_text())
+        if data.get("action") == "mastered":
+            assert (folder / data["file"]).stat().st_size == data["size"]
+    assert not (show / "public").exists()
+    done = run("publish", cwd=show, check=True)
+    assert "Traceback" not in done.stderr
+    assert not list(folder.glob(".tmp-*"))
+    url = next(u for t, u in feed_enclosures(show).items() if t.startswith("How can central"))
+    got = meter.measure(published(show, url))
+    assert abs(got.integrated + 16) <= 1 and got.true_peak <= -1
+    assert abs(meter.duration(published(show, url)) - 240) <= 0.1
