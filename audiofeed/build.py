@@ -3,6 +3,7 @@ chapters, pages, feeds and the manifest."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -10,12 +11,12 @@ import re
 import shutil
 from pathlib import Path
 
-from . import feed, media, rules, shownotes, site
+from . import cues, feed, mastering, media, rules, shownotes, site
 from .catalog import Catalog, Episode
 from .checkpoint import checkpoint
 from .codestamp import code_digest
 from .config import Config
-from .errors import MediaError, Problem, ValidationError
+from .errors import EpisodeError, MediaError, Problem, ValidationError
 from .memo import Recall
 from .state import (
     MANIFEST_KEY,
@@ -49,11 +50,12 @@ FEED_KEY = "feed.xml"
 STATE_DIR = ".audiofeed"
 
 
-def latest_copy(build_dir: Path, episode: Episode) -> Path | None:
-    """The newest tagged build copy of an episode's recording, if any."""
+def latest_copy(build_dir: Path, episode: Episode, suffix: str | None = None) -> Path | None:
+    """The newest tagged build copy of an episode's recording (or of its master, whose
+    ``suffix`` may differ), if any."""
     if episode.audio is None:
         return None
-    ext = episode.audio.suffix.lower()
+    ext = (suffix or episode.audio.suffix).lower()
     ext = PUBLISHED_EXTENSION.get(ext, ext)
     pattern = re.compile(rf"^{re.escape(episode.slug)}-[0-9a-f]{{10}}{re.escape(ext)}$")
     folder = build_dir / "audio"
@@ -73,8 +75,13 @@ class Builder:
         remote: dict[str, RemoteObject],
         *,
         retag: bool = False,
+        jobs: int | None = None,
+        master_progress: mastering.MasterProgress | None = None,
     ):
         self.config = config
+        self.jobs = jobs
+        self.master_progress = master_progress
+        self.mastered: dict[Path, mastering.Mastered] | None = None
         self.catalog = catalog
         self.manifest = manifest
         self.remote = remote
@@ -93,14 +100,20 @@ class Builder:
     def build(self) -> list[Artifact]:
         cover = self.file_artifact(self.config.podcast.image, "images/cover", STAGE_MEDIA)
         cover_bytes = self.config.podcast.image.read_bytes()
-        items, artifacts, problems = [], [cover], []
+        items, artifacts = [], [cover]
+        problems = self.master()
+        episodes = []
         for n, episode in enumerate(self.catalog.episodes, 1):
             log.debug("preparing %d/%d %s", n, len(self.catalog.episodes), episode.path.name)
+            if episode.audio is not None and episode.path not in (self.mastered or {}):
+                continue  # its problem is listed
             try:
+                episode = self.published_episode(episode)
                 art, record = self.media(episode, cover_bytes)
-            except MediaError as exc:
+            except (MediaError, EpisodeError) as exc:
                 problems.append(Problem(exc.path, exc.field or "audio", exc.message))
                 continue
+            episodes.append(episode)
             artifacts.append(art)
             notes = shownotes.render(episode)
             chapters_url = None
@@ -132,6 +145,8 @@ class Builder:
         self.tagged.save()
         if problems:
             raise ValidationError(problems=problems)
+        # chapters as published (moved with a trim)
+        self.catalog = dataclasses.replace(self.catalog, episodes=tuple(episodes))
         artifacts += self.site_artifacts(items, cover.key)
         artifacts += self.feeds(items, self.config.url(cover.key))
         texts = [e.body for e in self.catalog.episodes] + [self.config.podcast.description]
@@ -230,6 +245,41 @@ class Builder:
         return self.file_artifact(episode.transcript, f"transcripts/{episode.slug}", STAGE_MEDIA)
 
     # -- media ---------------------------------------------------------------------------
+    def master(self) -> list[Problem]:
+        """Master the recordings that need it (see mastering.py); the problems found."""
+        self.mastered, problems = mastering.prepare(
+            self.config, self.catalog, jobs=self.jobs, progress=self.master_progress
+        )
+        return problems
+
+    def audio_of(self, episode: Episode) -> Path | None:
+        """The file an episode publishes: its recording, or the recording's master."""
+        if self.mastered is None:
+            self.master()
+        found = (self.mastered or {}).get(episode.path)
+        return found.audio if found else episode.audio
+
+    def published_episode(self, episode: Episode) -> Episode:
+        """The episode with its chapters moved by the trim at the start, if any."""
+        found = (self.mastered or {}).get(episode.path)
+        if found is None or not found.trimmed:
+            return episode
+        duration = self.source_facts(found.audio)["duration"]
+        episode = mastering.shifted(episode, found.offset, duration)
+        source = episode.transcript
+        if source is not None and source.suffix.lower() in cues.TIMED:
+            try:
+                text = source.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeError) as exc:
+                raise MediaError(f"cannot read {source.name}: {exc}", path=episode.path,
+                                 field="transcript") from exc  # fmt: skip
+            moved = cues.shift(text, source.suffix, found.offset, duration, episode.path)
+            path = self.build_dir / ".transcripts" / f"{episode.slug}{source.suffix.lower()}"
+            if not path.is_file() or path.read_text(encoding="utf-8") != moved:
+                write_atomic(path, moved.encode())
+            episode = dataclasses.replace(episode, transcript=path)
+        return episode
+
     def source_facts(self, source: Path) -> dict:
         facts = self.cache.get(source)
         if facts is None:
@@ -245,9 +295,10 @@ class Builder:
     def media(self, episode: Episode, cover: bytes) -> tuple[Artifact, MediaRecord]:
         """The tagged copy of an episode's recording, re-used when nothing it depends on
         changed (descriptions are not part of that: see README, 'What gets re-uploaded')."""
-        if episode.audio is None:
+        audio = self.audio_of(episode)
+        if audio is None:
             raise MediaError("no recording attached", path=episode.path, field="audio")
-        facts = self.source_facts(episode.audio)
+        facts = self.source_facts(audio)
         media.validate_chapters(episode.chapters, facts["duration"], episode.path)
         tags = media_tags(self.config, episode, cover, shownotes.render(episode))
         fingerprint = media_fingerprint(facts["sha256"], tags, self.config.tags)
@@ -268,11 +319,12 @@ class Builder:
             self.new_manifest.media[episode.guid or ""] = built
             path = self.build_dir / built.key
             return self.file_artifact(path, None, STAGE_MEDIA, sha=built.sha256), built
-        ext = episode.audio.suffix.lower()
-        log.info("tagging a copy of %s", episode.audio.name)
+        ext = audio.suffix.lower()
+        what = audio.name if audio == episode.audio else f"the master of {episode.audio}"
+        log.info("tagging a copy of %s", what)
         tmp = self.build_dir / "audio" / f".{episode.slug}{ext}"
         checkpoint(f"tag:{episode.slug}")
-        info = media.tag_copy(episode.audio, tmp, tags, self.config.tags)
+        info = media.tag_copy(audio, tmp, tags, self.config.tags)
         sha = media.sha256_file(tmp)
         key = f"audio/{episode.slug}-{sha[:10]}{PUBLISHED_EXTENSION.get(ext, ext)}"
         os.replace(tmp, self.build_dir / key)
@@ -355,6 +407,8 @@ class Builder:
         )
         for folder in ("audio", "chapters"):
             self._clean(self.build_dir / folder, keep)
+        if self.mastered is not None:
+            mastering.prune(self.config, self.mastered)
 
     def _clean(self, folder: Path, keep: set[str]) -> None:
         if folder.is_dir():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -13,6 +14,8 @@ from typing import Any
 from . import frontmatter
 from .config import Config, file_inside
 from .errors import AudiofeedError, Problem, ValidationError
+from .masterconfig import MasterSettings
+from .masterconfig import for_episode as master_for_episode
 from .memo import Recall
 from .paths import RealPaths
 
@@ -48,7 +51,12 @@ EPISODE_KEYS = {
     "image",
     "source",
     "imported",
+    "master",
+    "audio_stream",
+    "trim",
+    "trim_silence",
 }
+TRIM_KEYS = {"start", "end"}
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,9 @@ class Episode:
     transcript: Path | None = None
     image: Path | None = None
     source: dict[str, Any] = field(default_factory=dict)
+    master: MasterSettings = field(default_factory=MasterSettings)
+    audio_stream: int = 0
+    trim: tuple[float | None, float | None] = (None, None)
 
     @property
     def people(self) -> tuple[Person, ...]:
@@ -272,6 +283,9 @@ class _EpisodeReader:
             transcript=self.path_field(m, "transcript"),
             image=self.path_field(m, "image"),
             source=m.get("source") if isinstance(m.get("source"), dict) else {},
+            master=self.master(m),
+            audio_stream=self.stream(m),
+            trim=self.trim(m.get("trim")),
         )
 
     # -- field readers -------------------------------------------------------------------
@@ -339,6 +353,41 @@ class _EpisodeReader:
         if resolved is None:
             self.problem(key, message)
         return resolved
+
+    def master(self, m: dict[str, Any]) -> MasterSettings:
+        """``[master]`` with the episode's ``master`` and ``trim_silence`` on top."""
+        settings = master_for_episode(self.config.master, m.get("master"), self.problem)
+        silence = self.boolean(m, "trim_silence")
+        if silence is not None:
+            settings = dataclasses.replace(settings, trim_silence=silence)
+        return settings
+
+    def stream(self, m: dict[str, Any]) -> int:
+        value = m.get("audio_stream", 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.problem("audio_stream", "must be a whole number, 0 for the first audio stream")
+            return 0
+        return value
+
+    def trim(self, value: Any) -> tuple[float | None, float | None]:
+        if value is None:
+            return (None, None)
+        if not isinstance(value, dict) or not value:
+            self.problem("trim", 'must be a table, e.g. trim = { start = "00:02:10" }')
+            return (None, None)
+        for extra in sorted(set(value) - TRIM_KEYS):
+            self.problem(f"trim.{extra}", "unknown field (allowed: start, end)")
+        out: list[float | None] = []
+        for key in ("start", "end"):
+            t = parse_timestamp(value[key]) if key in value else None
+            if key in value and t is None:
+                self.problem(f"trim.{key}", "must be seconds or HH:MM:SS(.mmm)")
+            out.append(t)
+        start, end = out
+        if start is not None and end is not None and end <= start:
+            self.problem("trim", "end must come after start")
+            return (None, None)
+        return (start or None, end)
 
     def people(self, value: Any, key: str) -> tuple[Person, ...]:
         if value is None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import catalog as catalog_mod
 from . import config as config_mod
-from . import feed, media, rules, shownotes
+from . import feed, mastering, media, rules, shownotes
 from .catalog import Catalog
 from .errors import AudiofeedError, Problem, ValidationError
 
@@ -39,11 +39,14 @@ def check_show(config_path: Path) -> list[Problem]:
         if episode.audio is None:
             continue
         try:
-            info = media.probe(episode.audio)
+            info = mastering.preview(config, episode)
         except AudiofeedError as exc:
-            problems.append(Problem(exc.path, "audio", exc.message))
+            problems.append(Problem(exc.path, exc.field or "audio", exc.message))
             continue
+        if info.warning:
+            problems.append(Problem(episode.audio, "audio", info.warning, "warning"))
         try:
+            episode = mastering.shifted(episode, info.offset, info.duration)
             media.validate_chapters(episode.chapters, info.duration, episode.path)
         except AudiofeedError as exc:
             problems.append(Problem(exc.path, exc.field, exc.message))
@@ -55,12 +58,14 @@ def check_show(config_path: Path) -> list[Problem]:
 
 
 def preview_item(
-    cat: Catalog, episode: catalog_mod.Episode, info: media.AudioInfo
+    cat: Catalog, episode: catalog_mod.Episode, info: mastering.Preview
 ) -> feed.FeedItem:
     """A feed item as publish would make it, from the source recording (sizes are close:
     publish re-checks the feed it really builds before anything goes out)."""
     config = cat.config
-    ext = episode.audio.suffix.lower() if episode.audio else ".mp3"
+    ext = {"audio/mpeg": ".mp3", "audio/x-m4a": ".m4a"}.get(info.mime) or (
+        episode.audio.suffix.lower() if episode.audio else ".mp3"
+    )
     transcript = (
         feed.TRANSCRIPT_TYPES.get(episode.transcript.suffix.lower()) if episode.transcript else None
     )

@@ -22,6 +22,8 @@ from .feedconfig import (  # noqa: F401 - re-exported
     is_http_url,
     podcast20_settings,
 )
+from .masterconfig import MasterSettings
+from .masterconfig import parse as master_settings
 from .paths import RealPaths, inside
 from .safetext import clean_tree
 
@@ -125,6 +127,7 @@ class Config:
     extra: dict[str, Any] = field(default_factory=dict)
     feeds: tuple[FeedSpec, ...] = (FeedSpec(),)
     tags: TagSettings = field(default_factory=TagSettings)
+    master: MasterSettings = field(default_factory=MasterSettings)
 
     @property
     def episodes_dir(self) -> Path:
@@ -226,7 +229,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     """Validate an already parsed config table."""
     r = _Reader(path)
     # [imported]: what `import feed` last wrote (audiofeed/importers/feed_config.py)
-    r.unknown(data, {"podcast", "publish", "feeds", "site", "tags", "imported"}, "")
+    r.unknown(data, {"podcast", "publish", "feeds", "site", "tags", "master", "imported"}, "")
     pod = _table(r, data, "podcast")
     pub = _table(r, data, "publish")
     site = _table(r, data, "site", required=False)
@@ -279,6 +282,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     if order not in SITE_ORDERS:
         r.problem("site.order", f"{order!r} must be one of {', '.join(SITE_ORDERS)}")
     tag_settings = _tags(r, data.get("tags", {}))
+    master = master_settings(data.get("master"), r.problem)
 
     errors = [x for x in r.problems if x.severity == "error"]
     if errors:
@@ -308,6 +312,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         ),
         site=Site(order=order or "programme"),
         tags=tag_settings,
+        master=master,
     )
 
 

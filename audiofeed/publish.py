@@ -64,6 +64,7 @@ class Options:
     base_url: str | None = None
     destination: str | None = None  # --to: overrides publish.destination
     profile: str | None = None  # --profile: overrides publish.profile
+    jobs: int | None = None  # --jobs: recordings mastered at once (default: the cores)
 
 
 def load_show(config_path: Path, base_url: str | None = None) -> tuple[Config, Catalog]:
@@ -160,7 +161,17 @@ def _publish(
     manifest_bytes = backend.get(MANIFEST_KEY)
     manifest = Manifest.from_bytes(manifest_bytes)
     remote = remote_state(manifest, backend.list(), manifest_bytes)
-    builder = Builder(config, catalog, manifest, remote, retag=options.retag)
+    # a display that also shows mastering (the CLI's) is told about it too
+    master_progress = progress if hasattr(progress, "master_start") else None
+    builder = Builder(
+        config,
+        catalog,
+        manifest,
+        remote,
+        retag=options.retag,
+        jobs=options.jobs,
+        master_progress=master_progress,
+    )
     artifacts = builder.build()
     checkpoint("built")
     remote = check_unknown(remote, artifacts, backend, prune=options.prune)
@@ -221,8 +232,10 @@ def tag_show(config_path: Path, *, dry_run: bool = False) -> list[TagResult]:
     catalog, _ = assign_guids(catalog, dry_run=dry_run)
     builder = Builder(config, catalog, Manifest(), {}, retag=True)
     cover = config.podcast.image.read_bytes()
-    results, problems = [], []
+    results, problems = [], builder.master()
     for episode in catalog.episodes:
+        if episode.audio is not None and episode.path not in (builder.mastered or {}):
+            continue  # its problem is listed
         try:
             results.append(_tag_one(builder, episode, cover, dry_run))
         except MediaError as exc:
@@ -236,14 +249,16 @@ def tag_show(config_path: Path, *, dry_run: bool = False) -> list[TagResult]:
 def _tag_one(builder: Builder, episode: Episode, cover: bytes, dry_run: bool) -> TagResult:
     if episode.audio is None:
         raise MediaError("no recording attached", path=episode.path, field="audio")
-    facts = builder.source_facts(episode.audio)
+    audio = builder.audio_of(episode) or episode.audio
+    episode = builder.published_episode(episode)
+    facts = builder.source_facts(audio)
     media.validate_chapters(episode.chapters, facts["duration"], episode.path)
     tags = media_tags(builder.config, episode, cover, shownotes.render(episode))
-    previous = latest_copy(builder.build_dir, episode)
-    current = media.read_file(previous or episode.audio)
+    previous = latest_copy(builder.build_dir, episode, audio.suffix)
+    current = media.read_file(previous or audio)
     changes = media.diff(current, tags, builder.config.tags)
     if dry_run:
-        return TagResult(episode.path, episode.audio, previous or episode.audio, changes)
+        return TagResult(episode.path, episode.audio, previous or audio, changes)
     _, record = builder.media(episode, cover)
     if episode.chapters:
         builder.chapters_artifacts(episode)

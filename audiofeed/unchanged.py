@@ -41,6 +41,7 @@ ENV_KEYS = (
     "AWS_DEFAULT_REGION",
     "AWS_PROFILE",
     "AUDIOFEED_S3_MAX_BANDWIDTH",
+    "AUDIOFEED_FFMPEG",
 )
 #: the command-line options of ``publish`` that shape what it publishes, and where
 OPTION_KEYS = ("destination", "base_url", "profile", "prune")

@@ -309,6 +309,14 @@ class Bench:
                 series.setdefault(name, Series(name)).samples.append(sample)
         self.record("g", series, 0, 0)
 
+    def case_m(self) -> None:
+        """(m): mastering a day of WAV masters (bench/mastering.py, its own table)."""
+        import mastering
+
+        data = mastering.run_case(self.work / "m", quick=self.args.quick)
+        self.results["m"] = data
+        self.note("m", "\n" + mastering.markdown(data))
+
 
 def environment(peers: Peers | None, src: Path) -> dict:
     def version(mod: str) -> str:
@@ -359,7 +367,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller data, 3 runs")
     ap.add_argument("--runs", type=int, help="runs per case (default 5, quick 3)")
-    ap.add_argument("--cases", default="a,b,c,e,f,g", help="subset of a,b,c,e,f,g (d runs with b)")
+    ap.add_argument(
+        "--cases", default="a,b,c,e,f,g,m", help="subset of a,b,c,e,f,g,m (d runs with b)"
+    )
     ap.add_argument("--src", type=Path, help="the audiofeed source tree (default: this one)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results")

@@ -32,7 +32,12 @@ owner = {{ name = "The Organisers", email = "bench@example.org" }}
 [publish]
 base_url = "https://bench.example.org/show/"
 destination = "public"
-{extra}"""
+{extra}
+# cases (a)-(f) measure publishing and transfer, not mastering (that is case (m)): the
+# recordings go out as they are, without the loudness analysis
+[master]
+enabled = false
+"""
 
 EPISODE = """\
 +++

@@ -58,8 +58,12 @@ How outcomes-focused funding can align social and financial objectives, \
 and whether fund-based investment offers a simpler model."
 )
 
-# Common encoder options: mono, 44.1 kHz, no metadata, no encoder-version tags.
-common=(-hide_banner -loglevel error -y -map_metadata -1 -fflags +bitexact -flags:a +bitexact -ac 1 -ar 44100)
+# Common encoder options: mono, 44.1 kHz, no metadata, no encoder-version tags, and
+# levelled to podcast loudness (-19 LUFS mono, i.e. -16 LUFS heard on two speakers; true
+# peak under -1 dBTP), so that `audiofeed publish` passes these MP3/AAC files through
+# untouched. loudnorm's one-pass mode is fine for these short synthetic clips.
+level=(-af "loudnorm=I=-18.5:TP=-3.5:LRA=15")
+common=(-hide_banner -loglevel error -y -map_metadata -1 -fflags +bitexact -flags:a +bitexact "${level[@]}" -ac 1 -ar 44100)
 
 for entry in "${clips[@]}"; do
     name="${entry%%|*}"
@@ -79,6 +83,16 @@ for entry in "${clips[@]}"; do
         # native AAC encoder overshoots on speech: a 44k target gives about 48 kb/s.
         ffmpeg -i "$tmp/$name.wav" "${common[@]}" -c:a aac -b:a 44k \
             -movflags +faststart "recordings/$name.m4a"
+        ;;
+    05-*)
+        # The one master as it comes off an AV desk: FLAC, 48 kHz, 16-bit stereo, far too
+        # quiet (about -31 LUFS) and with 4 s of near-silence before the first word.
+        # `audiofeed publish` masters it to a -16 LUFS MP3 (see docs/mastering.md).
+        ffmpeg -hide_banner -loglevel error -y -i "$tmp/$name.wav" -map_metadata -1 \
+            -fflags +bitexact -flags:a +bitexact \
+            -af "aresample=48000,pan=stereo|c0=c0|c1=c0,volume=-13dB,adelay=4000:all=1" \
+            -c:a flac -sample_fmt s16 -compression_level 8 \
+            "recordings/$name.flac"
         ;;
     06-*)
         # Untagged MP3 at the lower bitrate; no ID3v2 header at all.

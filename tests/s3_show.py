@@ -120,7 +120,7 @@ def make_mp3(path: Path, seconds: float, freq: int = 440, bitrate: str = "64k") 
     subprocess.run(
         [
             "ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi",
-            "-i", f"sine=frequency={freq}:duration={seconds}",
+            "-i", f"sine=frequency={freq}:duration={seconds},volume=2.8dB",  # -16 LUFS
             "-c:a", "libmp3lame", "-b:a", bitrate, str(path),
         ],
         check=True,

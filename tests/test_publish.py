@@ -184,20 +184,25 @@ def test_m4b_audiobook_container_is_published_as_m4a(show: Path) -> None:
     assert enc["file_size"] == local_file(show, enc["url"]).stat().st_size
 
 
-def test_audio_apple_does_not_play_is_refused_with_advice(show: Path) -> None:
+def test_audio_apple_does_not_play_is_mastered_to_mp3(show: Path) -> None:
+    # before the mastering stage this was refused (ENC-03, "publish MP3 or AAC")
     from tests.support.media import make_audio
 
-    make_audio(show / "recordings" / "talk.opus", 3, "opus")
+    opus = make_audio(show / "recordings" / "talk.opus", 3, "opus")
+    before = opus.read_bytes()
     ep = show / "episodes" / "02-impact-bond-model.md"
     ep.write_text(
         re.sub(
             r'^audio = ".*"$', 'audio = "recordings/talk.opus"', ep.read_text(), count=1, flags=re.M
         )
     )
-    proc = run("publish", cwd=show)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "ENC-03" in proc.stderr and "ffmpeg -i IN -c:a aac" in proc.stderr
-    assert not (show / "public").exists()
+    run("publish", cwd=show, check=True)
+    (enc,) = [
+        e["enclosures"][0] for e in parse(show)["episodes"] if e["title"].startswith("Stretching")
+    ]
+    assert enc["url"].endswith(".mp3") and enc["mime_type"] == "audio/mpeg"
+    assert enc["file_size"] == local_file(show, enc["url"]).stat().st_size
+    assert opus.read_bytes() == before
 
 
 def test_episode_art_is_published_and_linked(show: Path) -> None:

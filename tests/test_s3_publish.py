@@ -210,15 +210,15 @@ def test_replaced_recording_new_url_same_guid_then_prune(
 ) -> None:
     show, first = published
     old_feed = podcastparser.parse("feed.xml", _bytes_io(show.get("feed.xml")))
-    make_mp3(show.root / "recordings/05-levelling-up.mp3", 3, freq=660)
+    make_mp3(show.root / "recordings/04-public-procurement.mp3", 3, freq=660)
     before = show.objects()
     report = show.publish_json()
     new_keys = [k for k in uploads(report) if k.startswith("audio/")]
-    assert len(new_keys) == 1 and new_keys[0].startswith("audio/levelling-up-")
+    assert len(new_keys) == 1 and new_keys[0].startswith("audio/public-procurement-")
     assert "feed.xml" in uploads(report)
     assert uploaded_files(report) == new_keys
     assert report["applied"]["uploaded_bytes"] == sum(a["size"] for a in report["upload"])
-    (old_key,) = [k for k in audio_keys(first) if k.startswith("audio/levelling-up-")]
+    (old_key,) = [k for k in audio_keys(first) if k.startswith("audio/public-procurement-")]
     assert old_key != new_keys[0]
     assert show.objects()[old_key] == before[old_key]  # the old URL still serves the old bytes
     new_feed = podcastparser.parse("feed.xml", _bytes_io(show.get("feed.xml")))

@@ -109,6 +109,8 @@ def setup_logging(ctx: click.Context) -> None:
     class LineHandler(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             live = Live.current
+            if live is not None and hasattr(live, "print_line"):  # rich: above its bars
+                return live.print_line(self.format(record))
             with live.above() if live else nullcontext():
                 click.echo(self.format(record), err=True)
 

@@ -18,6 +18,12 @@ from .base import Live, _config_path, _rel, render_problem
 @click.option("--to", "destination", help="Override publish.destination: DIR or s3://BUCKET/PATH.")
 @click.option("--profile", help="AWS profile for s3:// (else AWS_PROFILE, env vars, a role).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (for CI).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Recordings mastered at once (default: the cores).",
+)
 @click.pass_context
 def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
     """Tag copies of the recordings, build the feed, publish what changed (feed last).
@@ -29,11 +35,14 @@ def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
     import json
 
     from ..errors import AudiofeedError
-    from ..progress import LiveProgress
     from ..publish import Options, error_report
     from ..publish import publish as run
 
-    live = LiveProgress(sys.stderr) if sys.stderr.isatty() and not options["dry_run"] else None
+    live = None
+    if sys.stderr.isatty() and not options["dry_run"]:
+        from .progress import RichProgress  # rich: only for a terminal
+
+        live = RichProgress(sys.stderr)
     Live.current = live
     try:
         report = run(_config_path(ctx), Options(**options), progress=live)

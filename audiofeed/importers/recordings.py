@@ -23,10 +23,11 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import frontmatter
+from ..masterconfig import RECORDING_EXTENSIONS
 from .episodes import EpisodeFile, Folder, write_atomic
 from .model import ScheduleError, slugify
 
-AUDIO = frozenset({".mp3", ".m4a", ".m4b", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav"})
+AUDIO = frozenset(RECORDING_EXTENSIONS)  # audio and video masters (docs/mastering.md)
 _STAMP = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[ _T.-]?(?P<h>\d{2})[:.hH_-]?(?P<m>\d{2})(?![0-9])"
 )

@@ -9,14 +9,13 @@ Nero ``chpl`` box (mutagen, many Android players). The tags are written by mutag
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..catalog import Chapter
 from ..errors import MediaError
+from . import ffmpeg
 from .model import ChapterMark
 
 JSON_VERSION = "1.2.0"
@@ -113,25 +112,15 @@ def _escape(text: str) -> str:
 def mp4_remux(source: Path, out: Path, chapter_marks: Sequence[ChapterMark], where: Path) -> None:
     """Copy the audio of ``source`` into ``out`` (same codec bytes, no re-encoding) with
     ``chapter_marks`` as MP4 chapters. Tags are not carried over: the caller copies them."""
-    exe = shutil.which("ffmpeg")
-    if not exe:
-        raise MediaError(
-            "ffmpeg is needed to write MP4 chapters (mutagen cannot); install ffmpeg, or "
-            "remove the chapters from the episode file",
-            path=where,
-        )
     muxer = "mp4" if out.suffix.lower() == ".mp4" else "ipod"
     with tempfile.TemporaryDirectory(prefix="audiofeed-chapters-") as tmp:
         meta = Path(tmp) / "chapters.txt"
         meta.write_text(ffmetadata(chapter_marks), encoding="utf-8")
         cmd = [
-            exe, "-nostdin", "-v", "error", "-y",
+            "-nostdin", "-v", "error", "-y",
             "-i", str(source), "-i", str(meta),
             "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
             "-c", "copy", "-movflags", "+faststart", "-fflags", "+bitexact",
             "-f", muxer, str(out),
         ]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
-    if proc.returncode != 0:
-        reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
-        raise MediaError(f"ffmpeg could not add the MP4 chapters: {reason}", path=where)
+        ffmpeg.run(cmd, path=where, doing="add the MP4 chapters (ffmpeg)", timeout=600)

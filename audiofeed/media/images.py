@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import struct
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -61,25 +59,17 @@ def fit(data: bytes, max_px: int | None, where: Path) -> bytes:
 
 
 def _scale(data: bytes, max_px: int, where: Path) -> bytes:
-    exe = shutil.which("ffmpeg")
-    if not exe:
-        raise MediaError(
-            "ffmpeg is needed to downscale cover art (tags.cover_max_px); install it or "
-            "remove the setting",
-            path=where,
-        )
+    from . import ffmpeg
+
     suffix = ".png" if mime_of(data) == "image/png" else ".jpg"
     with tempfile.TemporaryDirectory(prefix="audiofeed-cover-") as tmp:
         src, out = Path(tmp) / f"in{suffix}", Path(tmp) / f"out{suffix}"
         src.write_bytes(data)
         scale = f"scale='min({max_px},iw)':'min({max_px},ih)':force_original_aspect_ratio=decrease"
-        cmd = [exe, "-nostdin", "-v", "error", "-y", "-i", str(src), "-vf", scale]
+        cmd = ["-nostdin", "-v", "error", "-y", "-i", str(src), "-vf", scale]
         if suffix == ".jpg":
             cmd += ["-q:v", "2"]
-        proc = subprocess.run(
-            [*cmd, str(out)], capture_output=True, text=True, timeout=120, check=False
-        )
-        if proc.returncode != 0 or not out.is_file():
-            reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
-            raise MediaError(f"cannot downscale the cover art: {reason}", path=where)
+        ffmpeg.run([*cmd, str(out)], path=where, doing="downscale the cover art", timeout=120)
+        if not out.is_file():
+            raise MediaError("cannot downscale the cover art: ffmpeg wrote nothing", path=where)
         return out.read_bytes()

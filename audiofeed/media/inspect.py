@@ -8,14 +8,35 @@ from typing import Any
 
 from .chapters import timestamp
 from .formats import BY_NAME
-from .probe import probe
+from .master import loudness
+from .probe import FORMATS, probe
 from .tagger import read_file
 
 WIDTH = 100
 
 
 def report(path: Path) -> dict[str, Any]:
-    """Everything known about one file, as JSON-ready data (raises MediaError if unreadable)."""
+    """Everything known about one file, as JSON-ready data (raises MediaError if unreadable);
+    its loudness measured as mastering measures it (ebur128, true peak, mono as dual-mono)."""
+    if path.suffix.lower() not in FORMATS:  # a master mutagen does not read: ffmpeg's facts
+        m = loudness(path)
+        return {
+            "file": str(path),
+            "format": m["container"],
+            "mime": None,
+            "codec": m["codec"],
+            "duration": m["duration"],
+            "bitrate": None,
+            "sample_rate": m["sample_rate"],
+            "channels": m["channels"],
+            "size": path.stat().st_size,
+            "tag_format": "",
+            "fields": {},
+            "tags": [],
+            "pictures": [],
+            "chapters": [],
+            "loudness": _loudness(m),
+        }
     info = probe(path)
     tags = read_file(path, info)
     return {
@@ -33,19 +54,26 @@ def report(path: Path) -> dict[str, Any]:
         "tags": [{"key": k, "value": v} for k, v in tags.raw],
         "pictures": [p.summary() for p in tags.pictures],
         "chapters": [c.summary() for c in tags.chapters],
+        "loudness": _loudness(loudness(path)),
     }
+
+
+def _loudness(m: dict[str, Any]) -> dict[str, Any]:
+    return {k: m[k] for k in ("integrated", "lra", "true_peak")}
 
 
 def render(data: dict[str, Any]) -> str:
     """A readable table of one :func:`report`."""
     lines = [data["file"]]
+    mime = data["mime"] or "not published as is"
     facts = [
-        ("format", f"{data['format']} ({data['mime']}), codec {data['codec']}"),
+        ("format", f"{data['format']} ({mime}), codec {data['codec']}"),
         ("duration", f"{timestamp(data['duration'])} ({data['duration']} s)"),
         ("bitrate", f"{data['bitrate'] // 1000} kb/s" if data["bitrate"] else "unknown"),
         ("sample rate", f"{data['sample_rate']} Hz" if data["sample_rate"] else "unknown"),
         ("channels", str(data["channels"] or "unknown")),
         ("size", f"{data['size']:,} bytes"),
+        ("loudness", _describe(data)),
         ("tags", data["tag_format"] or "none"),
     ]
     lines += _table(facts)
@@ -66,6 +94,15 @@ def render(data: dict[str, Any]) -> str:
         extra = f"  <{c['url']}>" if c.get("url") else ""
         lines.append(f"  {timestamp(c['start'])}{end}  {c['title']}{extra}")
     return "\n".join(lines)
+
+
+def _describe(data: dict[str, Any]) -> str:
+    m = data["loudness"]
+    mono = " (mono, measured as heard on two speakers)" if data["channels"] == 1 else ""
+    return (
+        f"{m['integrated']:.1f} LUFS integrated, range {m['lra']:.1f} LU, "
+        f"true peak {m['true_peak']:.1f} dBTP{mono}"
+    )
 
 
 def _table(rows: list[tuple[str, str]]) -> list[str]:

@@ -177,7 +177,7 @@ class Scenario:
         ep3 = show / "episodes/03-keynote-power.md"
         text = ep3.read_text()
         ep3.write_text(text.replace('title = "', 'title = "Keynote: ', 1))
-        (show / "recordings/05-levelling-up.mp3").write_bytes(self.audio["replaced"])
+        (show / "recordings/04-public-procurement.mp3").write_bytes(self.audio["replaced"])
         (show / "recordings/07-late-addition.mp3").write_bytes(self.audio["added"])
         (show / "episodes/07-late-addition.md").write_text(NEW_EPISODE)
         (show / "episodes/06-beyond-impact-bonds.md").unlink()

@@ -9,7 +9,7 @@ from lxml import etree
 
 from audiofeed import catalog as catalog_mod
 from audiofeed import config as config_mod
-from audiofeed import feed, media, shownotes
+from audiofeed import feed, mastering, shownotes
 
 NS = {
     "itunes": feed.ITUNES_NS,
@@ -25,15 +25,17 @@ def load(show: Path):
 
 
 def items(cat, **overrides) -> list[feed.FeedItem]:
-    """Feed items from the source recordings (probed for real)."""
+    """Feed items for what publish would publish (probed for real; a recording that would
+    be mastered counts as the MP3/M4A it becomes, as ``audiofeed check`` sees it)."""
     out = []
     for e in cat.episodes:
-        info = media.probe(e.audio)
+        info = mastering.preview(cat.config, e)
+        ext = {"audio/mpeg": ".mp3", "audio/x-m4a": ".m4a"}.get(info.mime, e.audio.suffix)
         out.append(
             feed.FeedItem(
                 episode=e,
                 notes=shownotes.render(e),
-                media_url=cat.config.url(f"audio/{e.slug}{e.audio.suffix}"),
+                media_url=cat.config.url(f"audio/{e.slug}{ext}"),
                 media_length=info.size,
                 media_type=info.mime,
                 duration=info.duration,

@@ -39,6 +39,9 @@ _SUFFIX_TO_FORMAT = {
     ".wav": "wav",
 }
 
+#: ffmpeg's sine source (amplitude 1/8) at 440 Hz, mono, measured with ebur128 as
+#: dual-mono; ffmpeg's mono -> stereo upmix puts it 3 dB lower in each channel
+SINE_LOUDNESS = -18.8
 _BITEXACT = ["-fflags", "+bitexact", "-flags:a", "+bitexact", "-map_metadata", "-1"]
 
 
@@ -95,8 +98,11 @@ def make_audio(
     frequency: int = 440,
     sample_rate: int = 44100,
     channels: int = 1,
+    loudness: float = -16.0,
 ) -> Path:
-    """Write ``seconds`` of a sine tone to ``path`` in ``fmt`` (default: from the suffix).
+    """Write ``seconds`` of a sine tone to ``path`` in ``fmt`` (default: from the suffix),
+    at about ``loudness`` LUFS (a mono tone measured as dual-mono, as audiofeed does): the
+    default is podcast level, so an MP3/AAC tone is published as it is, not mastered.
 
     Returns the path. Parent directories are created.
     """
@@ -104,8 +110,10 @@ def make_audio(
     fmt = _format_for(path, fmt)
     muxer, codec, _ = AUDIO_FORMATS[fmt]
     path.parent.mkdir(parents=True, exist_ok=True)
+    gain = loudness - SINE_LOUDNESS + (3.0 if channels == 2 else 0.0)
     _lavfi(
-        f"sine=frequency={frequency}:sample_rate={sample_rate}:duration={seconds}",
+        f"sine=frequency={frequency}:sample_rate={sample_rate}:duration={seconds},"
+        f"volume={gain:.2f}dB",
         "-ac",
         str(channels),
         *codec,

@@ -44,6 +44,9 @@ def show(tmp_path, fixtures, monkeypatch) -> Path:
     folder = tmp_path / "show"
     result = CliRunner().invoke(cli, ["init", str(folder), "--title", "Test Conf"])
     assert result.exit_code == 0, result.output
+    # these tests tag every format as it is: mastering off (tests/test_mastering*.py)
+    with open(folder / "config.toml", "a", encoding="utf-8") as f:
+        f.write("\n[master]\nenabled = false\n")
     for n, (fmt, source) in enumerate(fixtures.items(), 1):
         name = f"{n:02d}-{source.name}"
         shutil.copy(source, folder / "recordings" / name)
