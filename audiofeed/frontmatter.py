@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomli_w
+import tomlkit
 
 from .errors import EpisodeError
 from .memo import Recall
@@ -118,15 +118,59 @@ def _revive(value: Any) -> Any:
     return value
 
 
+def _styled(value: Any) -> Any:
+    """Values as tomlkit writes them in a new file: text with line breaks as multi-line
+    strings (a description reads as written), tables and lists likewise."""
+    if isinstance(value, str) and "\n" in value:
+        return tomlkit.string(value, multiline=True)
+    if isinstance(value, dict):
+        return {k: _styled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_styled(v) for v in value]
+    return value
+
+
 def render(meta: dict[str, Any], body: str) -> str:
-    """Serialise front matter and body into an episode file's text."""
-    head = tomli_w.dumps(meta, multiline_strings=True)
+    """Serialise front matter and body into a new episode file's text."""
+    return _join(tomlkit.dumps(_styled(meta)), body)
+
+
+def update(text: str, path: Path, meta: dict[str, Any], body: str) -> str:
+    """``text`` (an episode file) with its front matter changed to ``meta`` and its body to
+    ``body``, keeping the organiser's comments, order and layout for everything that did
+    not change (tomlkit edits the document in place)."""
+    head, _ = split(text, path)
+    doc = tomlkit.parse(head)
+    _apply(doc, meta)
+    return _join(tomlkit.dumps(doc), body)
+
+
+def _apply(table: Any, new: dict[str, Any]) -> None:
+    """Make the tomlkit ``table`` equal to ``new``: only changed keys are written."""
+    for key in [k for k in table if k not in new]:
+        del table[key]
+    for key, value in new.items():
+        if key in table:
+            old = table[key]
+            current = old.unwrap() if hasattr(old, "unwrap") else old
+            if current == value:
+                continue
+            if isinstance(value, dict) and isinstance(old, dict):
+                _apply(old, value)
+                continue
+        table[key] = _styled(value)
+
+
+def _join(head: str, body: str) -> str:
+    if head and not head.endswith("\n"):
+        head += "\n"
     return f"{DELIMITER}\n{head}{DELIMITER}\n{body.rstrip()}\n"
 
 
 def with_field(text: str, key: str, value: str) -> str:
-    """Insert ``key = "value"`` as the first line of the front matter, keeping the rest as is."""
-    line = tomli_w.dumps({key: value})
+    """Insert ``key = "value"`` as the first line of the front matter, keeping the rest
+    exactly as it is (comments included)."""
+    line = tomlkit.dumps({key: value})
     first_newline = text.index("\n") + 1
     return text[:first_newline] + line + text[first_newline:]
 

@@ -1,22 +1,20 @@
-"""Deciding "nothing changed" cheaply, before the heavy imports (boto3, feedgen, mutagen …).
+"""Deciding "nothing changed" before the build: the stamp of a publish's inputs.
 
 After every successful publish audiofeed records, per destination, a stamp of its inputs
 (every file of the show folder by path, size and mtime, the files it used from outside
 the folder, audiofeed's own code, the options that shape the output) and the sha256 of
 the manifest it published. A later ``audiofeed publish`` whose inputs give the same stamp
 asks the destination one question — is the manifest still the one we published? — and,
-if so, stops there: for S3 a single signed HEAD of the manifest over a plain socket
-(its ``x-amz-meta-sha256``, ``s3head``), for a folder a read of the manifest
-file and a ``stat`` of every file it lists. Anything unusual (another stamp, another
-manifest, credentials only boto3 can find, an error of any kind) means "not sure", and
-the full publish runs as always.
+if so, stops there: for S3 one HEAD of the manifest through the S3 backend (boto3), its
+``sha256`` metadata; for a folder a read of the manifest file and a ``stat`` of every file
+it lists. Anything unusual (another stamp, another manifest, an error of any kind) means
+"not sure", and the full publish runs as always.
 
 The record is keyed by the *request* — the config file, the command-line options and the
 environment settings that shape a publish — so the answer needs no parsing of config.toml:
 what the config says is covered by the stamp (config.toml is one of the show's files),
-and what it resolved to (the destination folder, the S3 address to ask) is stored with
-the record. Answering imports ``json`` and, for S3, ``_socket``: ``audiofeed.cli.quick``
-asks before click is even imported.
+and what it resolved to (the destination folder, the S3 settings) is stored with the
+record. The CLI asks after click has parsed the command line.
 
 The record lives in ``.audiofeed/published.json``; deleting it only costs the full check.
 """
@@ -137,7 +135,7 @@ def remember(
     data[key] = {
         "inputs": inputs_stamp(root, key, target["destination"], external),
         "destination": target["destination"],
-        "head": _head_location(target),
+        "target": target,
         "manifest_sha256": sha256(manifest).hexdigest(),
         "external": external,
         "lines": lines,
@@ -213,7 +211,7 @@ def nothing_changed(config_path: Path, options: dict[str, Any]) -> list[str] | N
         external = [str(p) for p in entry.get("external", [])]
         if entry.get("inputs") != inputs_stamp(root, key, destination, external):
             return None
-        published = _published_sha256(destination, entry.get("head"))
+        published = _published_sha256(destination, entry.get("target"))
     except Exception:  # anything unexpected: not sure, so do the full check
         return None
     if published is None or published != entry.get("manifest_sha256"):
@@ -251,31 +249,10 @@ def quick_lines(config_path: Path, as_json: bool, options: dict[str, Any]) -> li
 # -- asking the destination ----------------------------------------------------------------
 
 
-def _head_location(target: dict[str, Any]) -> list[str] | None:
-    """For S3: [scheme, host, path, region] of the published manifest, as ``sigv4`` (and
-    boto3) address it, from the settings and the environment; None for a folder, and
-    where only boto3 can say (a profile, no region for AWS …)."""
-    destination = target["destination"]
-    if not destination.startswith("s3://") or target["profile"]:
-        return None
-    from .storage import sigv4
-
-    bucket, _, prefix = destination[len("s3://") :].partition("/")
-    prefix = "/".join(p for p in prefix.split("/") if p)
-    where = sigv4.bucket_location(
-        bucket, target["endpoint_url"], target["region"], target["addressing_style"]
-    )
-    if where is None:
-        return None
-    root, region = where
-    loc = sigv4.object_location(root, f"{prefix}/{MANIFEST_KEY}" if prefix else MANIFEST_KEY)
-    return [loc.scheme, loc.host, loc.path, region]
-
-
-def _published_sha256(destination: str, head: Any) -> str | None:
+def _published_sha256(destination: str, target: Any) -> str | None:
     if not destination.startswith("s3://"):
         return _local_manifest_sha256(Path(destination))
-    return _s3_manifest_sha256(head)
+    return _s3_manifest_sha256(destination, target)
 
 
 def _local_manifest_sha256(folder: Path) -> str | None:
@@ -294,17 +271,19 @@ def _local_manifest_sha256(folder: Path) -> str | None:
     return sha256(data).hexdigest()
 
 
-def _s3_manifest_sha256(head: Any) -> str | None:
-    """``x-amz-meta-sha256`` of the published manifest by one SigV4-signed HEAD, where the
-    record has its address and the environment static credentials: else not sure."""
-    if not (isinstance(head, list) and len(head) == 4) or os.environ.get("AWS_PROFILE"):
+def _s3_manifest_sha256(destination: str, target: Any) -> str | None:
+    """The ``sha256`` metadata of the published manifest, by one HEAD through the S3
+    backend (boto3), with the settings the record was made with."""
+    if not isinstance(target, dict):
         return None
-    access = os.environ.get("AWS_ACCESS_KEY_ID")
-    secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if not access or not secret:
-        return None
-    from . import s3head
+    from .storage import RemoteSettings
+    from .storage.s3 import S3Backend
 
-    credentials = (access, secret, os.environ.get("AWS_SESSION_TOKEN") or None)
-    status, found = s3head.head(*head, credentials, timeout=TIMEOUT)
-    return found.get("x-amz-meta-sha256") if status == 200 else None
+    settings = RemoteSettings(
+        endpoint_url=target.get("endpoint_url"),
+        region=target.get("region"),
+        addressing_style=target.get("addressing_style"),
+        profile=target.get("profile"),
+    )
+    found = S3Backend(destination, settings).head(MANIFEST_KEY)
+    return found.sha256 if found else None

@@ -41,13 +41,10 @@ MUST_NOT_IMPORT = {
     "report": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "remote_check": {"catalog", "media", "feed", "site", "publish", "cli"},
     "progress": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    # decides a no-op publish before the heavy stages are imported: config and storage only
+    # decides a no-op publish before the build stages are imported: config and storage only
     "unchanged": {"catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "importers": {"media", "shownotes", "feed", "site", "publish", "cli"},
-    # what a no-op publish loads besides unchanged: nothing heavier than itself
     "configpath": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    "s3head": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"}
-    | {"storage", "errors"},
 }
 
 
@@ -129,79 +126,7 @@ def modules_loaded_by(argv: list[str], *, preload: str = "") -> list[str]:
     return out.stderr.split()
 
 
-#: not needed to print help: each costs start-up time (imports are measured in ms)
-NOT_FOR_HELP = {
-    "boto3",
-    "mutagen",
-    "feedgen",
-    "nh3",
-    "markdown_it",
-    "jinja2",
-    "lxml",
-    "tomllib",
-    "json",
-    "logging",
-    "hashlib",
-    "http.client",
-    "ssl",
-    "audiofeed.config",
-    "audiofeed.errors",
-    "audiofeed.cli.audio",
-    "audiofeed.cli.importing",
-    "audiofeed.cli.publishing",
-    "audiofeed.cli.show",
-}
-
-
-def test_help_imports_only_click_and_the_group() -> None:
-    loaded = set(modules_loaded_by(["--help"]))
-    assert "click" in loaded and "audiofeed.cli.base" in loaded
-    assert not loaded & NOT_FOR_HELP, sorted(loaded & NOT_FOR_HELP)
-
-
 def test_a_command_imports_its_own_module_only() -> None:
     loaded = set(modules_loaded_by(["init", "--help"]))
     assert "audiofeed.cli.show" in loaded
     assert not loaded & {"audiofeed.cli.audio", "audiofeed.cli.publishing", "mutagen", "boto3"}
-
-
-def test_the_lazy_command_list_is_the_commands_own_help() -> None:
-    """``--help`` lists the commands from ``COMMANDS`` without importing them: the listing
-    must be exactly what click prints with every command imported, at any width."""
-    import inspect
-    import os
-    import pkgutil
-    import subprocess
-    import sys
-
-    import click
-
-    from audiofeed import cli as cli_pkg
-    from audiofeed.cli.base import COMMANDS, cli
-
-    names = [m.name for m in pkgutil.iter_modules(cli_pkg.__path__) if m.name != "base"]
-    for name in names:
-        __import__(f"audiofeed.cli.{name}")
-    assert set(cli.commands) == set(COMMANDS)
-    for name, command in cli.commands.items():
-        module, summary = COMMANDS[name]
-        assert command.callback.__module__ == f"audiofeed.cli.{module}", name
-        assert inspect.cleandoc(command.help).split("\n\n")[0] == summary, name
-        assert click.Command(name, help=summary).get_short_help_str(80) == (
-            command.get_short_help_str(80)
-        )
-    eager = "; ".join(f"import audiofeed.cli.{n}" for n in names)
-    for columns in ("40", "80", "200"):
-        env = {**os.environ, "COLUMNS": columns}
-        outputs = [
-            subprocess.run(
-                [sys.executable, "-c", f"{pre}; from audiofeed.cli import main; main()", "--help"],
-                capture_output=True,
-                text=True,
-                env=env,
-                check=True,
-            ).stdout
-            for pre in ("pass", eager)
-        ]
-        assert outputs[0] == outputs[1]
-        assert "publish  Tag copies of the recordings" in outputs[0]

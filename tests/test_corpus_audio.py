@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-import tomli_w
+import tomlkit
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -52,7 +52,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _, head, body = (show / EPISODE).read_text().split("+++\n", 2)
     meta = tomllib.loads(head)
     meta.pop("chapters", None)
-    (show / EPISODE).write_text(f"+++\n{tomli_w.dumps(meta)}+++\n{body}")
+    (show / EPISODE).write_text(f"+++\n{tomlkit.dumps(meta)}+++\n{body}")
     return show
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import lxml.html
 import pytest
-import tomli_w
+import tomlkit
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -254,7 +254,7 @@ def check_feed_text(show: Path) -> None:
 def test_config_corpus(base: Path, data: st.DataObject) -> None:
     doc = mutate(data, tomllib.loads((base / "config.toml").read_text()), FREE_CONFIG)
     with scratch_copy(base) as show:
-        (show / "config.toml").write_text(tomli_w.dumps(doc), "utf-8", "surrogatepass")
+        (show / "config.toml").write_text(tomlkit.dumps(doc), "utf-8", "surrogatepass")
         run_case(show, {"config.toml", "cover.jpg", "feed.xml", "day1.xml"})
 
 
@@ -266,7 +266,7 @@ def test_front_matter_corpus(base: Path, data: st.DataObject) -> None:
     if data.draw(st.booleans(), label="new body"):
         body = data.draw(st.one_of(TEXT, HOSTILE_BODY), label="body")
     with scratch_copy(base) as show:
-        text = f"+++\n{tomli_w.dumps(meta)}+++\n{body}"
+        text = f"+++\n{tomlkit.dumps(meta)}+++\n{body}"
         (show / EPISODE).write_text(text, "utf-8", "surrogatepass")  # lone surrogate: bad UTF-8
         run_case(show, {Path(EPISODE).name})
 

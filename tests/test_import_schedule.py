@@ -250,7 +250,7 @@ def test_existing_hand_made_file_is_found_by_guid(show, programme):
     (episodes / "my-opus.md").write_text(
         "+++\n"
         "# written by hand before the programme existed\n"
-        'title = "Opus!"\n'
+        'title = "Opus!"  # our own title, keep it\n'
         "start = 2024-05-16T10:00:00+02:00\n"
         'guid = "5ea3d323-edff-50a7-b3e7-a33810f3f261"\n'
         'audio = "recordings/opus.mp3"\n'
@@ -266,9 +266,36 @@ def test_existing_hand_made_file_is_found_by_guid(show, programme):
     assert 'episodes/my-opus.md: title: edited by hand, kept (programme: "Opus inside out")' in (
         report.kept
     )
-    assert report.warnings == [
-        "episodes/my-opus.md: comments in the front matter are not kept on update"
-    ]
+    assert report.warnings == []
+    text = (episodes / "my-opus.md").read_text(encoding="utf-8")
+    assert text.startswith(  # the organiser's comments and lines, as they were
+        "+++\n# written by hand before the programme existed\n"
+        'title = "Opus!"  # our own title, keep it\nstart = 2024-05-16T10:00:00+02:00\n'
+    )
+
+
+def test_reimport_keeps_comments_and_layout(show, programme):
+    """A re-import that changes a field rewrites that field only: comments, blank lines and
+    the order of everything else stay as the organiser left them (tomlkit)."""
+    import_schedule(show, programme)
+    path = show / "episodes" / OPUS
+    text = path.read_text(encoding="utf-8")
+    head, _, rest = text.partition("\n+++\n")
+    lines = head.splitlines()
+    lines.insert(1, "# checked with the speaker on Monday")
+    text = "\n".join(lines) + "\nexplicit = false  # our call\n+++\n" + rest
+    path.write_text(text, "utf-8")
+    edit_programme(programme, "Opus inside out", title="Opus inside out, revised")
+    report = import_schedule(show, programme)
+    assert [c.path for c in report.changes] == [f"episodes/{OPUS}"]
+    new = path.read_text(encoding="utf-8")
+    assert "# checked with the speaker on Monday\n" in new
+    assert "explicit = false  # our call\n" in new
+    assert episode(show, OPUS).meta["title"] == "Opus inside out, revised"
+    old_lines = set(text.splitlines())
+    added = [line for line in new.splitlines() if line not in old_lines]
+    # the title, and its digest in [imported.fields]; nothing else was rewritten
+    assert [line.split(" = ")[0] for line in added] == ["title", "title"], added
 
 
 def test_frab_xml_and_csv_import(show, tmp_path):

@@ -196,13 +196,13 @@ def test_sdk_checksums_only_when_required_off_aws(seaweedfs, monkeypatch) -> Non
     assert calculation(seaweedfs.endpoint) == "when_supported"
 
 
-def test_sdk_only_publish_to_a_custom_endpoint(tmp_path: Path, seaweedfs) -> None:  # type: ignore[no-untyped-def]
-    """The whole publish through boto3 (as when a profile or SSO supplies the credentials),
-    with checksums only where required: every object arrives intact and verified."""
+def test_publish_to_a_custom_endpoint(tmp_path: Path, seaweedfs) -> None:  # type: ignore[no-untyped-def]
+    """The whole publish through boto3 against a custom endpoint, with the SDK's checksums
+    only where required: every object arrives intact and verified."""
     from tests.s3_show import make_show, new_bucket, s3_env
 
     show = make_show(tmp_path, seaweedfs, new_bucket(seaweedfs), prefix="sdk")
-    env = {**s3_env(seaweedfs), "AUDIOFEED_S3_SDK_ONLY": "1"}
+    env = s3_env(seaweedfs)
     result = show.run("publish", env=env)
     assert result.exit_code == 0, result.output
     assert "all verified" in result.output

@@ -20,12 +20,7 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    """Console entry point. A plain ``audiofeed publish`` whose inputs and published
-    manifest are as last recorded is answered before click is imported (``quick``)."""
-    from .quick import answer
-
-    if answer():
-        return
+    """Console entry point."""
     from .base import cli
 
     cli(prog_name="audiofeed")

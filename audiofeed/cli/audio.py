@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from ..errors import AudiofeedError, Problem
-from .base import _config_path, _rel, cli, render_problem
+from .base import _config_path, _rel, render_problem
 
 
-@cli.command("inspect")
+@click.command("inspect")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.pass_context
@@ -37,7 +37,7 @@ def inspect_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> N
         ctx.exit(1)
 
 
-@cli.command()
+@click.command("tag")
 @click.option("-n", "--dry-run", is_flag=True, help="Write nothing; show each file's tag diff.")
 @click.pass_context
 def tag(ctx: click.Context, dry_run: bool) -> None:

@@ -1,11 +1,13 @@
-"""The click group, its error handling and logging: the only place besides the command
-modules of this package that imports click."""
+"""The click group (commands loaded lazily), its error handling and logging."""
 
 from __future__ import annotations
 
+import importlib
+import logging
 import os
+from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,37 +16,17 @@ from .. import __version__
 if TYPE_CHECKING:
     from ..errors import Problem
 
-#: command -> (the module of this package that defines it, the first paragraph of its
-#: help): ``audiofeed --help`` lists the commands from here and imports none of them;
-#: a command's module is imported when the command runs (tests check both agree)
+#: command -> where it is defined (``module.attribute`` of this package); a command's
+#: module is imported when the command runs or its help is shown (click's lazy loading)
 COMMANDS = {
-    "check": (
-        "show",
-        "Validate config.toml, every episode and every recording; list every problem.",
-    ),
-    "import": (
-        "importing",
-        "Bring in the conference programme (sessions -> episode files) and the recordings.",
-    ),
-    "init": ("show", "Create a new show in FOLDER: config.toml, cover, episodes/, recordings/."),
-    "inspect": (
-        "audio",
-        "Show codec, duration, size, every tag, chapter and picture of audio FILEs.",
-    ),
-    "new": ("show", "Create an episode file in episodes/ (with a new guid)."),
-    "publish": (
-        "publishing",
-        "Tag copies of the recordings, build the feed, publish what changed (feed last).\n"
-        "s3:// credentials: the AWS standard chain only (environment, profile, role).",
-    ),
-    "serve": (
-        "show",
-        "Serve the published folder over HTTP (HEAD and byte ranges) for podcast apps.",
-    ),
-    "tag": (
-        "audio",
-        "Tag copies of the recordings (in .audiofeed/build) without publishing them.",
-    ),
+    "check": "show.check",
+    "import": "importing.import_group",
+    "init": "show.init",
+    "inspect": "audio.inspect_cmd",
+    "new": "show.new",
+    "publish": "publishing.publish",
+    "serve": "show.serve",
+    "tag": "audio.tag",
 }
 
 
@@ -67,35 +49,24 @@ def render_problem(p: Problem) -> str:
 
 
 class AudiofeedGroup(click.Group):
-    """Turns AudiofeedError into one line per problem and a non-zero exit (traceback with -v).
-    Commands are imported when used (``COMMANDS``), so start-up pays only for the one run."""
+    """Loads each command when it is used (``COMMANDS``, the lazy group of click's docs) and
+    turns AudiofeedError into one line per problem and a non-zero exit (traceback with -v)."""
+
+    def __init__(self, *args: Any, lazy_subcommands: dict[str, str] | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.lazy_subcommands = lazy_subcommands or {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *COMMANDS})
+        return sorted({*super().list_commands(ctx), *self.lazy_subcommands})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            import importlib
-
-            importlib.import_module(f"{__package__}.{COMMANDS[cmd_name][0]}")  # registers it
-        return self.commands.get(cmd_name)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The command list of --help, from ``COMMANDS`` for commands not imported yet."""
-        names = self.list_commands(ctx)
-        if not names:
-            return
-        limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = []
-        for name in names:
-            cmd = self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
-            if not cmd.hidden:
-                rows.append((name, cmd.get_short_help_str(limit)))
-        if rows:
-            from gettext import gettext  # as click's own listing does
-
-            with formatter.section(gettext("Commands")):
-                formatter.write_dl(rows)
+        if cmd_name in self.lazy_subcommands:
+            module, _, name = self.lazy_subcommands[cmd_name].rpartition(".")
+            command = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+            if not isinstance(command, click.Command):  # pragma: no cover - a wrong table
+                raise TypeError(f"{self.lazy_subcommands[cmd_name]} is not a click command")
+            return command
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:
@@ -131,16 +102,9 @@ class Live:
     current = None
 
 
-#: commands that set logging up themselves, once they know they need it (``setup_logging``):
-#: ``publish`` answers a no-op without importing ``logging`` at all
-LOGGING_LATER = {"publish"}
-
-
 def setup_logging(ctx: click.Context) -> None:
     """Log lines of the "audiofeed" logger go to stderr, one per line, above the live
-    progress line; the level follows -v / -q. (Imported here: a no-op needs none of it.)"""
-    import logging
-    from contextlib import nullcontext
+    progress line; the level follows -v / -q."""
 
     class LineHandler(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
@@ -157,7 +121,11 @@ def setup_logging(ctx: click.Context) -> None:
     log.propagate = False
 
 
-@click.group(cls=AudiofeedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=AudiofeedGroup,
+    lazy_subcommands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "-c",
     "--config",
@@ -180,12 +148,11 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool, quiet: bool
     ctx.obj["verbose"] = verbose
     ctx.obj["quiet"] = quiet
     ctx.obj["config_path"] = config_path
-    if ctx.invoked_subcommand not in LOGGING_LATER:
-        setup_logging(ctx)
+    setup_logging(ctx)
 
 
 def _config_path(ctx: click.Context) -> Path:
-    from ..configpath import find  # light: config itself is imported when a command needs it
+    from ..configpath import find
 
     given = ctx.obj.get("config_path")
     return given if given else find(Path.cwd())

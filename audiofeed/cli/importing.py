@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from .base import _config_path, _maybe_traceback, cli, render_problem
+from .base import _config_path, _maybe_traceback, render_problem
 
 
-@cli.group("import")
+@click.group("import")
 def import_group() -> None:
     """Bring in the conference programme (sessions -> episode files) and the recordings.
 

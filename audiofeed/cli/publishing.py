@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from .base import Live, _config_path, _rel, cli, render_problem, setup_logging
+from .base import Live, _config_path, _rel, render_problem
 
 
-@cli.command()
+@click.command("publish")
 @click.option("-n", "--dry-run", is_flag=True, help="Build and print the plan; upload nothing.")
 @click.option("--prune", is_flag=True, help="Delete what nothing refers to, after the new feed.")
 @click.option("--retag", is_flag=True, help="Tag every recording again (new media URLs).")
@@ -22,11 +22,10 @@ from .base import Live, _config_path, _rel, cli, render_problem, setup_logging
 def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
     """Tag copies of the recordings, build the feed, publish what changed (feed last).
     s3:// credentials: the AWS standard chain only (environment, profile, role)."""
-    from ..unchanged import quick_lines  # light: decides a no-op publish without the build
+    from ..unchanged import quick_lines
 
     if (lines := quick_lines(_config_path(ctx), as_json, options)) is not None:
         return click.echo("\n".join(lines))  # inputs and published manifest as recorded
-    setup_logging(ctx)
     import json
 
     from ..errors import AudiofeedError

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from ..errors import AudiofeedError
-from .base import _config_path, _rel, cli, render_problem
+from .base import _config_path, _rel, render_problem
 
 
-@cli.command()
+@click.command("init")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", default="My Conference", show_default=True, help="Podcast title.")
 @click.option(
@@ -26,7 +26,7 @@ def init(folder: Path, title: str, author: str) -> None:
     click.echo(f"next: edit {_rel(folder / 'config.toml')}, then 'audiofeed new --help'")
 
 
-@cli.command()
+@click.command("new")
 @click.option("--title", help="Session title (default: the title tag of --from-audio).")
 @click.option("--start", help="Session start with offset, e.g. 2022-09-08T09:30+01:00.")
 @click.option(
@@ -128,7 +128,7 @@ def _start_from_tag(date: str) -> str | None:
     return value.isoformat()
 
 
-@cli.command()
+@click.command("check")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--remote", is_flag=True, help="Check the published feeds and enclosures instead.")
 @click.option("--base-url", help="With --remote: where to look (default: publish.base_url).")
@@ -154,7 +154,7 @@ def check(ctx: click.Context, strict: bool, remote: bool, base_url: str | None) 
     click.echo(ok_line)
 
 
-@cli.command()
+@click.command("serve")
 @click.option(
     "-p",
     "--port",

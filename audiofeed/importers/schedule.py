@@ -191,10 +191,7 @@ def _update(report: ImportReport, folder: Folder, existing: EpisodeFile, session
     if not _changed(existing, merged):
         report.unchanged.append(path)
         return
-    text = frontmatter.render(merged.meta, merged.body)
-    head = frontmatter.split(existing.text, existing.path)[0]
-    if re.search(r"^\s*#", head, re.MULTILINE):
-        report.warnings.append(f"{path}: comments in the front matter are not kept on update")
+    text = frontmatter.update(existing.text, existing.path, merged.meta, merged.body)
     report.changes.append(Change(path, "update", _summary(session), existing.text, text))
 
 

@@ -8,9 +8,11 @@ logs or formats them.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +20,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import StorageError
-from . import sigv4
 from .base import BytesCallback, RemoteObject, RemoteSettings, TransferCancelled
 from .s3codes import CREDENTIAL_CODES, CREDENTIALS_HINT, DENIED_CODES, MISSING_BUCKET_CODES
 
@@ -26,11 +27,15 @@ from .s3codes import CREDENTIAL_CODES, CREDENTIALS_HINT, DENIED_CODES, MISSING_B
 BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$")
 SHA256_META = "sha256"  # stored as x-amz-meta-sha256
 MB = 1024 * 1024
-PART_SIZE = 8 * MB  # multipart threshold and part size: memory stays ~ PART_SIZE x CONCURRENCY
+#: files up to this size go up in one PUT (the store checks the full-object sha256);
+#: larger ones as multipart uploads (see docs/performance.md for how these were chosen)
+MULTIPART_THRESHOLD = 16 * MB
+PART_SIZE = 8 * MB  # memory stays ~ PART_SIZE x CONCURRENCY per large file
 CONCURRENCY = 4  # parts in flight per file
-FAST_MAX = 5 * 1024 * MB  # the largest single PUT S3 accepts
+MAX_CONNECTIONS = 32  # the deploy sends up to 16 objects at once, each up to 4 parts
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
-PROBE_KEY = "audiofeed-probe"  # only used to learn the bucket's URL (never requested)
+#: the answer when the bytes that arrived are not the ones the checksum names
+CHANGED_WHILE_SENDING = {"BadDigest", "XAmzContentSHA256Mismatch", "InvalidDigest"}
 log = logging.getLogger("audiofeed")
 #: Optional upload cap in bytes per second (conference Wi-Fi, shared uplinks); env only.
 BANDWIDTH_ENV = "AUDIOFEED_S3_MAX_BANDWIDTH"
@@ -64,12 +69,11 @@ def sdk_checksums(endpoint_url: str | None) -> dict[str, str]:
 
 
 class S3Backend:
-    """Publishes into ``bucket`` under ``prefix``: direct signed requests where the
-    environment says everything (``storage.sigv4``), boto3 for the rest."""
+    """Publishes into ``bucket`` under ``prefix`` through boto3 and its transfer manager."""
 
     def __init__(self, url: str, settings: RemoteSettings | None = None):
         self.bucket, self.prefix = parse_url(url)
-        self.settings = settings = settings or RemoteSettings()
+        self.settings = settings or RemoteSettings()
         bandwidth = os.environ.get(BANDWIDTH_ENV, "").strip()
         if bandwidth and not bandwidth.isdigit():
             raise StorageError(
@@ -78,71 +82,60 @@ class S3Backend:
             )
         self.bandwidth = int(bandwidth) if bandwidth else None
         self._sdk: dict[str, Any] | None = None
-        self._http = sigv4.Session()
-        #: (bucket root, signing region, credentials) for direct requests; () = SDK only
-        self._direct_state: tuple[sigv4.Location, str, sigv4.Credentials] | tuple[()] | None
-        self._direct_state = None
-        self._checksum_header = True  # with direct PUTs, until the server refuses it
-        where = sigv4.bucket_location(
-            self.bucket, settings.endpoint_url, settings.region, settings.addressing_style
-        )
-        url = (
-            f"{where[0].scheme}://{where[0].host.removeprefix(self.bucket + '.')}" if where else ""
-        )
-        self.endpoint = _public(url or self.client.meta.endpoint_url)
+        self._sdk_lock = threading.Lock()
+        #: whether single PUTs carry the build's sha256 as ``ChecksumSHA256``, until the
+        #: store says it does not take it (Cloudflare R2)
+        self._full_checksum = True
+        self.endpoint = _public(self.settings.endpoint_url or self.client.meta.endpoint_url)
 
     # -- the SDK, imported only when needed (a few hundred ms) ----------------------------
     def _boto(self) -> dict[str, Any]:
-        if self._sdk is None:
-            settings = self.settings
-            with self._errors("connect"):
-                import boto3
-                from boto3.s3.transfer import TransferConfig
-                from botocore.config import Config
+        with self._sdk_lock:
+            if self._sdk is None:
+                self._sdk = self._connect()
+        return self._sdk
 
-                session = boto3.session.Session(profile_name=settings.profile)
-                retries: dict[str, Any] = {}
-                if not os.environ.get("AWS_RETRY_MODE") and not os.environ.get("AWS_MAX_ATTEMPTS"):
-                    # backoff with jitter for throttling (503 SlowDown) and 5xx; env vars win
-                    retries = {"mode": "standard", "max_attempts": 6}
-                base = Config(
-                    s3={"addressing_style": settings.addressing_style or "auto"},
-                    connect_timeout=10,
-                    read_timeout=60,
-                    max_pool_connections=32,
-                    user_agent_extra="audiofeed",
-                    **sdk_checksums(settings.endpoint_url),
+    def _connect(self) -> dict[str, Any]:
+        settings = self.settings
+        with self._errors("connect"):
+            import boto3
+            from boto3.s3.transfer import TransferConfig
+            from botocore.config import Config
+
+            session = boto3.session.Session(profile_name=settings.profile)
+            retries: dict[str, Any] = {}
+            if not os.environ.get("AWS_RETRY_MODE") and not os.environ.get("AWS_MAX_ATTEMPTS"):
+                # backoff with jitter for throttling (503 SlowDown) and 5xx; env vars win
+                retries = {"mode": "standard", "max_attempts": 6}
+            base = Config(
+                s3={"addressing_style": settings.addressing_style or "auto"},
+                connect_timeout=10,
+                read_timeout=60,
+                max_pool_connections=MAX_CONNECTIONS,
+                user_agent_extra="audiofeed",
+                **sdk_checksums(settings.endpoint_url),
+            )
+
+            def client(config: Any) -> Any:
+                return session.client(
+                    "s3",
+                    endpoint_url=settings.endpoint_url,  # None: AWS_ENDPOINT_URL(_S3)
+                    region_name=settings.region,  # None: AWS_REGION / the profile's
+                    config=config,
                 )
 
-                def client(config: Any) -> Any:
-                    return session.client(
-                        "s3",
-                        endpoint_url=settings.endpoint_url,  # None: AWS_ENDPOINT_URL(_S3)
-                        region_name=settings.region,  # None: AWS_REGION / the profile's
-                        config=config,
-                    )
-
-                self._sdk = {
-                    "session": session,
-                    "client": client(base.merge(Config(retries=retries)) if retries else base),
-                    # the first request (reading the manifest) fails fast on a wrong endpoint
-                    "quick": client(
-                        base.merge(
-                            Config(
-                                retries={"mode": "standard", "max_attempts": 2},
-                                connect_timeout=5,
-                            )
-                        )
-                    ),
-                    "transfer": TransferConfig(
-                        multipart_threshold=PART_SIZE,
-                        multipart_chunksize=PART_SIZE,
-                        max_concurrency=CONCURRENCY,
-                        use_threads=True,
-                        max_bandwidth=self.bandwidth,
-                    ),
-                }
-        return self._sdk
+            main = base.merge(Config(retries=retries)) if retries else base
+            return {
+                "new": lambda config: client(main.merge(config)),
+                "client": client(main),
+                "transfer": TransferConfig(
+                    multipart_threshold=MULTIPART_THRESHOLD,
+                    multipart_chunksize=PART_SIZE,
+                    max_concurrency=CONCURRENCY,
+                    use_threads=True,
+                    max_bandwidth=self.bandwidth,
+                ),
+            }
 
     @property
     def client(self) -> Any:
@@ -150,62 +143,28 @@ class S3Backend:
 
     @property
     def quick(self) -> Any:
-        return self._boto()["quick"]
+        """A client that gives up soon (the first request: a wrong endpoint fails fast)."""
+        return self._variant(
+            "quick", retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5
+        )
 
-    # -- direct requests (storage.sigv4): no SDK import, no per-request SDK overhead -------
-    def _direct(self) -> tuple[sigv4.Location, str, sigv4.Credentials] | None:
-        """Where and as whom to send direct requests; None: the SDK does everything.
+    @property
+    def uploader(self) -> Any:
+        """The client for uploads that carry a SHA-256 checksum the store verifies (a
+        signed header): the body is not hashed a second time for the signature."""
+        style = self.settings.addressing_style or "auto"
+        return self._variant(
+            "upload", s3={"addressing_style": style, "payload_signing_enabled": False}
+        )
 
-        From the environment when it says everything (static keys, an endpoint or region);
-        else from the SDK's own resolution (profiles, SSO, roles; boto3 is loaded then)."""
-        if self._direct_state is None:
-            self._direct_state = ()
-            if os.environ.get("AUDIOFEED_S3_SDK_ONLY"):
-                return None
-            settings = self.settings
-            creds = sigv4.env_credentials(settings.profile)
-            where = sigv4.bucket_location(
-                self.bucket, settings.endpoint_url, settings.region, settings.addressing_style
-            )
-            if creds and where:
-                self._direct_state = (where[0], where[1], creds)
-            else:
-                with self._errors("connect"):
-                    found = self._boto()["session"].get_credentials()
-                if found is None:
-                    return None
-                frozen = found.get_frozen_credentials()
-                creds = sigv4.Credentials(
-                    frozen.access_key, frozen.secret_key, frozen.token or None
-                )
-                url = self.client.generate_presigned_url(
-                    "put_object", Params={"Bucket": self.bucket, "Key": PROBE_KEY}
-                )
-                loc = sigv4.Location.from_url(url.split("?", 1)[0])
-                if not loc.path.endswith("/" + PROBE_KEY):
-                    return None
-                root = sigv4.Location(loc.scheme, loc.host, loc.path[: -len(PROBE_KEY)])
-                region = self.client.meta.region_name or "us-east-1"
-                self._direct_state = (root, region, creds)
-        return self._direct_state or None
+    def _variant(self, name: str, **config: Any) -> Any:
+        sdk = self._boto()
+        with self._sdk_lock:
+            if name not in sdk:
+                from botocore.config import Config
 
-    def _request(
-        self, method: str, key: str | None, query: dict[str, str] | None = None
-    ) -> tuple[int, dict[str, str], bytes] | None:
-        """A direct bodiless request for an object (or the bucket, ``key`` None); None when
-        direct requests are off or the connection failed (the caller uses the SDK)."""
-        direct = self._direct()
-        if direct is None:
-            return None
-        root, region, creds = direct
-        loc = sigv4.object_location(root, key) if key is not None else root
-        try:
-            return self._http.request(
-                method, loc, region, creds, query=sigv4.canonical_query(query or {})
-            )
-        except OSError as exc:
-            log.debug("direct %s failed (%s); using the SDK", method, exc)
-            return None
+                sdk[name] = sdk["new"](Config(**config))
+        return sdk[name]
 
     # -- naming --------------------------------------------------------------------------
     def describe(self) -> str:
@@ -272,6 +231,10 @@ class S3Backend:
                     f"({code or status}); the credentials need s3:ListBucket, s3:GetObject, "
                     "s3:PutObject (and s3:DeleteObject for --prune)"
                 )
+            if code in CHANGED_WHILE_SENDING:
+                return StorageError(
+                    f"{what}: the file changed while publishing (sha256 differs); run publish again"
+                )
             message = _one_line(str(err.get("Message") or ""))
             return StorageError(f"{what}: {endpoint} answered {code or status}: {message}")
         if isinstance(exc, bx.BotoCoreError):
@@ -282,12 +245,9 @@ class S3Backend:
 
     # -- reading -------------------------------------------------------------------------
     def list(self) -> dict[str, RemoteObject]:
-        direct = self._list_direct()
-        if direct is not None:
-            return direct
         result: dict[str, RemoteObject] = {}
         with self._errors("list"):
-            paginator = self.client.get_paginator("list_objects_v2")
+            paginator = self.quick.get_paginator("list_objects_v2")
             kwargs: dict[str, str] = {"Bucket": self.bucket}
             if self.prefix:
                 kwargs["Prefix"] = self.prefix + "/"
@@ -300,33 +260,7 @@ class S3Backend:
                     result[key] = RemoteObject(key=key, size=int(item["Size"]))
         return result
 
-    def _list_direct(self) -> dict[str, RemoteObject] | None:
-        result: dict[str, RemoteObject] = {}
-        query = {"list-type": "2", **({"prefix": self.prefix + "/"} if self.prefix else {})}
-        while True:
-            answer = self._request("GET", None, query)
-            page = sigv4.parse_listing(answer[2]) if answer and answer[0] == 200 else None
-            if page is None:
-                return None
-            for full, size in page[0]:
-                if not full.endswith("/"):  # "folder" markers some tools create
-                    result[self._rel(full)] = RemoteObject(key=self._rel(full), size=size)
-            if page[1] is None:
-                return result
-            query["continuation-token"] = page[1]
-
     def head(self, key: str) -> RemoteObject | None:
-        answer = self._request("HEAD", self._key(key))
-        if answer is not None and answer[0] in (200, 404):
-            if answer[0] == 404:
-                return None
-            h = answer[1]
-            return RemoteObject(
-                key=key,
-                size=int(h.get("content-length", 0)),
-                sha256=h.get(f"x-amz-meta-{SHA256_META}"),
-                content_type=h.get("content-type"),
-            )
         from botocore.exceptions import ClientError
 
         with self._errors("check", key):
@@ -345,12 +279,6 @@ class S3Backend:
         )
 
     def get(self, key: str) -> bytes | None:
-        answer = self._request("GET", self._key(key))
-        if answer is not None:
-            if answer[0] == 200:
-                return answer[2]
-            if answer[0] == 404 and sigv4.error_code(answer[2]) == "NoSuchKey":
-                return None
         from botocore.exceptions import ClientError
 
         with self._errors("read", key):
@@ -373,97 +301,87 @@ class S3Backend:
         sha256: str,
         progress: BytesCallback | None = None,
     ) -> RemoteObject | None:
-        """Stream ``source`` up; the object appears only when complete.
-
-        Fast path (``_put_signed``): one PUT whose signed payload hash and
-        ``x-amz-checksum-sha256`` are the sha256 audiofeed computed while building, so the
-        file is never hashed again and the destination itself verifies every byte. Where
-        that is not possible (no static credentials, a bandwidth cap, a server that refuses
-        it) boto3's transfer manager: multipart above PART_SIZE, parts in parallel, the
-        SDK's per-request checksums plus our sha256 metadata (then checked by HEAD)."""
-        stored = self._put_signed(key, source, content_type, cache_control, sha256, progress)
-        if stored is not None:
-            return stored
+        """Stream ``source`` up with boto3's transfer manager; the object appears only when
+        complete. Up to ``MULTIPART_THRESHOLD`` one PUT whose ``ChecksumSHA256`` is the
+        sha256 the build computed, so the store itself verifies every byte (the answer is
+        then trusted); above it a multipart upload, parts in parallel, each with the SDK's
+        SHA-256 part checksum, and our sha256 in the metadata (then checked by HEAD)."""
+        size = source.stat().st_size
+        full = bool(self._full_checksum and size < MULTIPART_THRESHOLD)
+        full = full and bool(SHA256_RE.fullmatch(sha256))
         extra: dict[str, Any] = {
             "ContentType": content_type,
             "CacheControl": cache_control,
             "Metadata": {SHA256_META: sha256},
         }
+        if full:
+            extra["ChecksumSHA256"] = base64.b64encode(bytes.fromhex(sha256)).decode()
+        elif self._full_checksum:
+            extra["ChecksumAlgorithm"] = "SHA256"  # each part checked by the store
         if self.settings.acl:
             extra["ACL"] = self.settings.acl
         if self.settings.storage_class:
             extra["StorageClass"] = self.settings.storage_class
-        with self._errors("upload", key):
-            from boto3.s3.transfer import create_transfer_manager
-
-            manager = create_transfer_manager(self.client, self._boto()["transfer"])
-            try:
-                future = manager.upload(
-                    str(source),
-                    self.bucket,
-                    self._key(key),
-                    extra_args=extra,
-                    subscribers=[_subscriber(progress)] if progress else None,
-                )
-                future.result()  # a cancelled upload raises here; its parts are aborted
-            finally:
-                manager.shutdown()
-        return None
-
-    def _put_signed(
-        self,
-        key: str,
-        source: Path,
-        content_type: str,
-        cache_control: str,
-        sha256: str,
-        progress: BytesCallback | None,
-    ) -> RemoteObject | None:
-        """The fast path of ``put``; None: use the SDK instead (nothing was stored)."""
-        size = source.stat().st_size
-        if self.bandwidth or size > FAST_MAX or not SHA256_RE.fullmatch(sha256):
-            return None
-        direct = self._direct()
-        if direct is None:
-            return None
-        root, region, creds = direct
-        headers = {
-            "content-type": content_type,
-            "cache-control": cache_control,
-            f"x-amz-meta-{SHA256_META}": sha256,
-            "x-amz-checksum-sha256": sigv4.b64_sha256(sha256) if self._checksum_header else "",
-            "x-amz-acl": self.settings.acl or "",
-            "x-amz-storage-class": self.settings.storage_class or "",
-        }
-        headers = {k: v for k, v in headers.items() if v}
-        loc = sigv4.object_location(root, self._key(key))
         try:
-            status, _, body = self._http.put_file(
-                loc, region, creds, source, sha256, headers, progress
-            )
-        except OSError as exc:
-            log.debug("signed PUT of %s failed (%s); using the SDK", key, exc)
-            return None
-        if status == 200:
+            self._transfer(key, source, extra, progress)
+        except StorageError as exc:
+            refused = isinstance(exc.__cause__, Exception) and _refuses(exc.__cause__)
+            if not (self._full_checksum and refused):
+                raise
+            # the store does not take a full-object SHA-256 (R2): the SDK's checksums and
+            # the HEAD after upload still check every byte
+            log.debug("%s: the store refuses ChecksumSHA256; uploading without it", key)
+            self._full_checksum = False
+            extra.pop("ChecksumSHA256", None)
+            extra.pop("ChecksumAlgorithm", None)
+            self._transfer(key, source, extra, progress)
+            full = False
+        if full:
             return RemoteObject(key=key, size=size, sha256=sha256, content_type=content_type)
-        code = sigv4.error_code(body)
-        if code in ("BadDigest", "XAmzContentSHA256Mismatch"):
-            raise StorageError(
-                f"upload {key}: the file changed while publishing (sha256 differs); "
-                "run publish again"
-            )
-        if self._checksum_header and sigv4.refuses_checksum(status, code, body):
-            # the signed payload hash (x-amz-content-sha256) still gets every byte checked
-            log.debug("%s: %s to x-amz-checksum-sha256; PUT again without it", key, code)
-            self._checksum_header = False
-            return self._put_signed(key, source, content_type, cache_control, sha256, progress)
-        log.debug("signed PUT of %s answered %s %s; using the SDK", key, status, code)
-        self._direct_state = ()  # this server wants the SDK's way
         return None
+
+    def _transfer(
+        self, key: str, source: Path, extra: dict[str, Any], progress: BytesCallback | None
+    ) -> None:
+        from boto3.s3.transfer import create_transfer_manager
+
+        checked = "ChecksumSHA256" in extra or "ChecksumAlgorithm" in extra
+        client = self.uploader if checked else self.client
+        manager = create_transfer_manager(client, self._boto()["transfer"])
+        try:
+            future = manager.upload(
+                str(source),
+                self.bucket,
+                self._key(key),
+                extra_args=extra,
+                subscribers=[_subscriber(progress)] if progress else None,
+            )
+            try:
+                future.result()  # a cancelled upload raises here; its parts are aborted
+            except Exception as exc:
+                if isinstance(exc, TransferCancelled | StorageError):
+                    raise
+                error = self._translate(exc, "upload", key)
+                raise error from exc
+        finally:
+            manager.shutdown()
 
     def delete(self, key: str) -> None:
         with self._errors("delete", key):
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+
+def _refuses(exc: Exception) -> bool:
+    """Whether an upload error says the store does not take ``ChecksumSHA256`` (rather
+    than that the bytes did not match it)."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    err = response.get("Error", {})
+    code = str(err.get("Code", ""))
+    if code not in ("NotImplemented", "InvalidRequest", "InvalidArgument", "NotSupported"):
+        return False
+    return "checksum" in str(err.get("Message", "")).lower()
 
 
 def _subscriber(callback: BytesCallback) -> Any:
