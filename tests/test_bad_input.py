@@ -148,14 +148,23 @@ def test_verbose_shows_traceback(show: Path) -> None:
     assert "error: recordings/04-public-procurement.mp3: audio: file is empty" in proc.stderr
 
 
-def test_audio_outside_show_folder_is_rejected(show: Path) -> None:
-    edit(show, EP, r'^audio = ".*"$', 'audio = "../../etc/passwd"')
+def test_audio_outside_show_folder_must_be_a_recording(show: Path) -> None:
+    """A recording may live anywhere on the organiser's disks, but it must exist and be
+    a recording: each gets one line naming the episode file."""
+    edit(show, EP, r'^audio = ".*"$', 'audio = "../../no/such/take.wav"')
     proc = run("check", cwd=show)
     assert proc.returncode == 1
     assert (
-        "error: episodes/04-public-procurement.md: audio: '../../etc/passwd' is outside"
-        in proc.stderr
+        "error: episodes/04-public-procurement.md: audio: file '../../no/such/take.wav' "
+        "not found (relative paths start at "
+    ) in proc.stderr
+    edit(show, EP, r'^audio = ".*"$', 'audio = "/etc/passwd"')
+    proc = run("publish", cwd=show)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "error: episodes/04-public-procurement.md: audio: passwd: not a recording type" in (
+        proc.stderr
     )
+    assert not (show / "public").exists()
 
 
 def test_no_config_found(tmp_path: Path) -> None:
