@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from . import feed, mastering, media, rules, shownotes, site
-from .catalog import Catalog, Episode
+from .catalog import Catalog, Episode, about_episode
 from .checkpoint import checkpoint
 from .codestamp import code_digest
 from .config import Config
@@ -262,6 +262,10 @@ class Builder:
         self.mastered, problems = mastering.prepare(
             self.config, self.catalog, jobs=self.jobs, progress=self.master_progress
         )
+        by_audio = {e.audio: e for e in self.catalog.episodes if e.audio is not None}
+        problems = [
+            about_episode(by_audio[p.path], p) if p.path in by_audio else p for p in problems
+        ]
         return problems
 
     def audio_of(self, episode: Episode) -> Path | None:

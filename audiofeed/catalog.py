@@ -207,6 +207,14 @@ def _ago(delta: dt.timedelta) -> str:
     return f"{hours / 24:.0f} days" if hours >= 48 else f"{hours:.0f} hours"
 
 
+def about_episode(episode: Episode, p: Problem) -> Problem:
+    """A recording's problem as a line about the episode file that names the recording."""
+    if episode.audio is None or p.path != episode.audio:
+        return p
+    message = p.message if episode.audio.name in p.message else f"{episode.audio.name}: {p.message}"
+    return Problem(episode.path, p.field or "audio", message, p.severity)
+
+
 def _duplicates(episodes: list[Episode]) -> list[Problem]:
     problems = []
     for attr in ("slug", "guid"):

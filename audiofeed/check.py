@@ -80,7 +80,9 @@ def recording_problems(
     try:
         info = mastering.preview(config, episode)
     except AudiofeedError as exc:
-        return [Problem(exc.path, exc.field or "audio", exc.message)]
+        return [
+            catalog_mod.about_episode(episode, Problem(exc.path, exc.field or "audio", exc.message))
+        ]
     problems = []
     if info.warning:
         problems.append(Problem(episode.audio, "audio", info.warning, "warning"))

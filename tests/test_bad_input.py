@@ -79,10 +79,10 @@ CASES = {
         "audio",
         "file 'recordings/04-public-procurement.mp3' not found",
     ),
-    "corrupt mp3": (break_corrupt_mp3, AUDIO, "audio", "truncated"),
-    "zero bytes": (break_zero_bytes, AUDIO, "audio", "file is empty (0 bytes)"),
-    "text named .mp3": (break_text_as_mp3, AUDIO, "audio", "cannot read audio"),
-    "m4a named .mp3": (break_m4a_named_mp3, AUDIO, "audio", "extension says .mp3"),
+    "corrupt mp3": (break_corrupt_mp3, EP, "audio", "truncated"),
+    "zero bytes": (break_zero_bytes, EP, "audio", "file is empty (0 bytes)"),
+    "text named .mp3": (break_text_as_mp3, EP, "audio", "cannot read audio"),
+    "m4a named .mp3": (break_m4a_named_mp3, EP, "audio", "extension says .mp3"),
     "invalid toml": (break_toml, EP, None, "invalid TOML front matter"),
     "unknown field": (break_unknown_field, EP, "speakr", "unknown front-matter field"),
     # the later file (in name order) names the earlier one
@@ -115,6 +115,8 @@ def test_bad_input_fails_cleanly_and_keeps_previous_output(show: Path, case: str
         prefix = f"error: {rel}: " + (f"{field}: " if field else "")
         assert errors[0].startswith(prefix), errors[0]
         assert message in errors[0], errors[0]
+        if rel == EP and field == "audio":  # a recording's problem names the recording too
+            assert "04-public-procurement.mp3" in errors[0], errors[0]
 
     assert tree_snapshot(show / "public") == published
     assert tree_snapshot(show / "recordings") == sources
@@ -145,7 +147,10 @@ def test_verbose_shows_traceback(show: Path) -> None:
     proc = run("-v", "publish", cwd=show)
     assert proc.returncode == 1
     assert "Traceback" in proc.stderr
-    assert "error: recordings/04-public-procurement.mp3: audio: file is empty" in proc.stderr
+    assert (
+        "error: episodes/04-public-procurement.md: audio: 04-public-procurement.mp3: file is empty"
+        in proc.stderr
+    )
 
 
 def test_audio_outside_show_folder_must_be_a_recording(show: Path) -> None:
