@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from . import cues, feed, mastering, media, rules, shownotes, site
-from .catalog import Catalog, Episode
+from .catalog import Catalog, Episode, about_episode
 from .checkpoint import checkpoint
 from .codestamp import code_digest
 from .config import Config
@@ -77,9 +77,14 @@ class Builder:
         retag: bool = False,
         jobs: int | None = None,
         master_progress: mastering.MasterProgress | None = None,
+        skip_broken: bool = False,
     ):
         self.config = config
         self.jobs = jobs
+        #: with ``skip_broken``, the problems of recordings left out of this publish (or
+        #: kept at their published version) instead of stopping it
+        self.skip_broken = skip_broken
+        self.broken: list[Problem] = []
         self.master_progress = master_progress
         self.mastered: dict[Path, mastering.Mastered] | None = None
         self.catalog = catalog
@@ -105,14 +110,21 @@ class Builder:
         episodes = []
         for n, episode in enumerate(self.catalog.episodes, 1):
             log.debug("preparing %d/%d %s", n, len(self.catalog.episodes), episode.path.name)
-            if episode.audio is not None and episode.path not in (self.mastered or {}):
-                continue  # its problem is listed
             try:
+                if episode.audio is not None and episode.path not in (self.mastered or {}):
+                    raise _Listed()  # its problem is listed
                 episode = self.published_episode(episode)
                 art, record = self.media(episode, cover_bytes)
-            except (MediaError, EpisodeError) as exc:
-                problems.append(Problem(exc.path, exc.field or "audio", exc.message))
-                continue
+            except (MediaError, EpisodeError, _Listed) as exc:
+                if not isinstance(exc, _Listed):
+                    problems.append(Problem(exc.path, exc.field or "audio", exc.message))
+                if not self.skip_broken:
+                    continue
+                problems = self._set_aside(episode, problems)
+                kept = self._published_version(episode)
+                if kept is None:
+                    continue
+                art, record = kept
             episodes.append(episode)
             artifacts.append(art)
             notes = shownotes.render(episode)
@@ -250,6 +262,10 @@ class Builder:
         self.mastered, problems = mastering.prepare(
             self.config, self.catalog, jobs=self.jobs, progress=self.master_progress
         )
+        by_audio = {e.audio: e for e in self.catalog.episodes if e.audio is not None}
+        problems = [
+            about_episode(by_audio[p.path], p) if p.path in by_audio else p for p in problems
+        ]
         return problems
 
     def audio_of(self, episode: Episode) -> Path | None:
@@ -341,6 +357,23 @@ class Builder:
         self.tagged.put(record)
         return self.file_artifact(self.build_dir / key, None, STAGE_MEDIA, sha=sha), record
 
+    def _set_aside(self, episode: Episode, problems: list[Problem]) -> list[Problem]:
+        """Move the problems of ``episode``'s recording to ``broken``; the rest stay."""
+        mine = {episode.path, episode.audio}
+        self.broken += [p for p in problems if p.path in mine]
+        return [p for p in problems if p.path not in mine]
+
+    def _published_version(self, episode: Episode) -> tuple[Artifact, MediaRecord] | None:
+        """The recording this episode published last time, if it is still in place: a
+        session whose new master is broken keeps what listeners already have."""
+        old = self.manifest.media.get(episode.guid or "")
+        have = self.remote.get(old.key) if old else None
+        if old is None or have is None or have.size != old.size:
+            return None
+        log.info("%s: keeping the published recording", episode.path.name)
+        self.new_manifest.media[episode.guid or ""] = old
+        return self.remote_artifact(old), old
+
     def chapters_artifacts(self, episode: Episode) -> list[Artifact]:
         """The Podcasting 2.0 chapters file of an episode (the feed's podcast:chapters), last,
         after the chapter images it points at."""
@@ -418,6 +451,10 @@ class Builder:
                         shutil.rmtree(path)
                     else:
                         path.unlink()
+
+
+class _Listed(Exception):
+    """An episode whose recording's problem the mastering stage already listed."""
 
 
 def transcript_type(path: Path | None) -> str | None:

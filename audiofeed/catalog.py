@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from . import frontmatter
-from .config import Config, file_inside
+from .config import Config, file_inside, local_file
+from .episode_parts import Chapter, Link, PartsReader, Person, parse_timestamp
 from .errors import AudiofeedError, Problem, ValidationError
 from .masterconfig import MasterSettings
 from .masterconfig import for_episode as master_for_episode
@@ -21,9 +22,6 @@ from .paths import RealPaths
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
-PERSON_KEYS = {"name", "affiliation", "role", "url", "bio", "image"}
-CHAPTER_KEYS = {"start", "title", "url", "image", "toc"}
-LINK_KEYS = {"title", "url"}
 EPISODE_KEYS = {
     "title",
     "start",
@@ -57,35 +55,6 @@ EPISODE_KEYS = {
     "trim_silence",
 }
 TRIM_KEYS = {"start", "end"}
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    affiliation: str | None = None
-    role: str | None = None
-    url: str | None = None
-    bio: str | None = None
-    image: str | None = None
-
-    def label(self) -> str:
-        """``Name (Affiliation)`` as the write-ups print it."""
-        return f"{self.name} ({self.affiliation})" if self.affiliation else self.name
-
-
-@dataclass(frozen=True)
-class Chapter:
-    start: float
-    title: str
-    url: str | None = None
-    image: str | None = None
-    toc: bool = True
-
-
-@dataclass(frozen=True)
-class Link:
-    title: str
-    url: str
 
 
 @dataclass(frozen=True)
@@ -130,11 +99,21 @@ class Episode:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Every episode of a show, in programme order (start time, then episode number, slug)."""
+    """A show's sessions, in programme order (start time, then episode number, slug):
+    ``episodes`` are published; ``waiting`` have no recording yet (a normal state while a
+    conference runs); ``held`` are marked ``do_not_record``. Only ``episodes`` reach the
+    feeds."""
 
     config: Config
     episodes: tuple[Episode, ...]
     warnings: tuple[Problem, ...] = ()
+    waiting: tuple[Episode, ...] = ()
+    held: tuple[Episode, ...] = ()
+
+    @property
+    def sessions(self) -> tuple[Episode, ...]:
+        """Every session, whatever its state, in programme order."""
+        return tuple(sorted((*self.episodes, *self.waiting, *self.held), key=programme_order))
 
     def by_guid(self, guid: str) -> Episode | None:
         return next((e for e in self.episodes if e.guid == guid), None)
@@ -163,9 +142,15 @@ def episode_files(config: Config) -> list[Path]:
     return sorted(files, key=lambda p: p.name)  # one folder: the names decide
 
 
-def load(config: Config, memo: Recall | None = None) -> Catalog:
-    """Load and validate every episode; raise ``ValidationError`` listing every problem.
-    ``memo``: episode files parsed by an earlier run (see ``frontmatter.read``)."""
+def programme_order(e: Episode) -> tuple[dt.datetime, int, str]:
+    return (e.start, e.episode or 0, e.slug)
+
+
+def load(config: Config, memo: Recall | None = None, *, collect: bool = False) -> Catalog:
+    """Load and validate every episode; raise ``ValidationError`` listing every problem
+    (with ``collect``, return the valid episodes and every problem among the warnings
+    instead: ``check`` goes on to the recordings). ``memo``: episode files parsed by an
+    earlier run (see ``frontmatter.read``)."""
     problems: list[Problem] = []
     episodes: list[Episode] = []
     real = RealPaths()  # each folder resolved once per load
@@ -180,10 +165,54 @@ def load(config: Config, memo: Recall | None = None) -> Catalog:
         if episode is not None and not any(p.severity == "error" for p in reader.problems):
             episodes.append(episode)
     problems.extend(_duplicates(episodes))
-    if any(p.severity == "error" for p in problems):
+    if any(p.severity == "error" for p in problems) and not collect:
         raise ValidationError(problems=problems)
-    episodes.sort(key=lambda e: (e.start, e.episode or 0, e.slug))
-    return Catalog(config=config, episodes=tuple(episodes), warnings=tuple(problems))
+    episodes.sort(key=programme_order)
+    waiting = [e for e in episodes if e.audio is None and not e.do_not_record]
+    held = [e for e in episodes if e.do_not_record]
+    problems += [
+        Problem(e.path, "do_not_record", "has a recording, but is not published", "warning")
+        for e in held
+        if e.audio is not None
+    ]
+    published = [e for e in episodes if e.audio is not None and not e.do_not_record]
+    return Catalog(
+        config=config,
+        episodes=tuple(published),
+        warnings=tuple(problems),
+        waiting=tuple(waiting),
+        held=tuple(held),
+    )
+
+
+def overdue(waiting: tuple[Episode, ...], hours: float, now: dt.datetime) -> list[Problem]:
+    """A warning for each waiting session that started more than ``hours`` ago (0: never)."""
+    if hours <= 0:
+        return []
+    late = [e for e in waiting if now - e.start > dt.timedelta(hours=hours)]
+    return [
+        Problem(
+            e.path,
+            "audio",
+            f"the session started {_ago(now - e.start)} ago and still has no recording; "
+            "attach it with 'audiofeed import recordings DIR' (or set do_not_record = true)",
+            "warning",
+        )
+        for e in late
+    ]
+
+
+def _ago(delta: dt.timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:.0f} days" if hours >= 48 else f"{hours:.0f} hours"
+
+
+def about_episode(episode: Episode, p: Problem) -> Problem:
+    """A recording's problem as a line about the episode file that names the recording."""
+    if episode.audio is None or p.path != episode.audio:
+        return p
+    message = p.message if episode.audio.name in p.message else f"{episode.audio.name}: {p.message}"
+    return Problem(episode.path, p.field or "audio", message, p.severity)
 
 
 def _duplicates(episodes: list[Episode]) -> list[Problem]:
@@ -207,7 +236,7 @@ def _duplicates(episodes: list[Episode]) -> list[Problem]:
     return problems
 
 
-class _EpisodeReader:
+class _EpisodeReader(PartsReader):
     """Validates one episode file, collecting every problem."""
 
     def __init__(
@@ -241,18 +270,11 @@ class _EpisodeReader:
             self.problem(
                 "guid", "missing; 'audiofeed publish' will write a new one here", "warning"
             )
-        audio = self.path_field(m, "audio")
-        if audio is None and "audio" not in m:
-            self.problem("audio", 'missing; add audio = "recordings/FILE.mp3"')
+        audio = self.recording(m)  # no audio: the session is waiting for its recording
         episode_type = self.text(m, "episode_type") or "full"
         if episode_type not in EPISODE_TYPES:
             self.problem("episode_type", f"must be one of {', '.join(EPISODE_TYPES)}")
         do_not_record = self.boolean(m, "do_not_record") or False
-        if do_not_record:
-            self.problem(
-                "do_not_record",
-                "this session must not be published; remove the episode file or the flag",
-            )
         if not title or start is None or not slug:
             return None
         return Episode(
@@ -344,6 +366,25 @@ class _EpisodeReader:
         )
         return None
 
+    def recording(self, m: dict[str, Any]) -> Path | None:
+        """``audio``: the organiser's own file, inside the show folder or anywhere on their
+        disks (an absolute path, or one relative to the show folder that leaves it). Only
+        episode files say this; imported programmes and CSVs never set it."""
+        value = self.text(m, "audio")
+        if value is None:
+            return None
+        if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
+            self.problem(
+                "audio",
+                f"{value!r}: recordings are read from files here; "
+                "copy it to this machine and give its path",
+            )
+            return None
+        resolved, message = local_file(self.config.root, value, self.real)
+        if resolved is None:
+            self.problem("audio", message)
+        return resolved
+
     def path_field(self, m: dict[str, Any], key: str) -> Path | None:
         """A file path relative to the show folder; never outside it."""
         value = self.text(m, key)
@@ -388,88 +429,3 @@ class _EpisodeReader:
             self.problem("trim", "end must come after start")
             return (None, None)
         return (start or None, end)
-
-    def people(self, value: Any, key: str) -> tuple[Person, ...]:
-        if value is None:
-            return ()
-        items = [value] if isinstance(value, dict) else value
-        if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
-            self.problem(key, "must be a table (name = …, affiliation = …) or a list of tables")
-            return ()
-        people = []
-        for i, item in enumerate(items):
-            where = f"{key}[{i}]" if isinstance(value, list) else key
-            for extra in sorted(set(item) - PERSON_KEYS):
-                self.problem(f"{where}.{extra}", "unknown field")
-            name = self.text(item, "name")
-            if name is None:
-                self.problem(f"{where}.name", "missing")
-                continue
-            fields = {
-                k: item[k].strip()
-                for k in PERSON_KEYS - {"name"}
-                if isinstance(item.get(k), str) and item[k].strip()
-            }
-            people.append(Person(name=name, **fields))
-        return tuple(people)
-
-    def links(self, value: Any) -> tuple[Link, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.problem("links", "must be a list of tables {title, url}")
-            return ()
-        result = []
-        for i, item in enumerate(value):
-            url, title = item.get("url"), item.get("title")
-            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-                self.problem(f"links[{i}].url", "must be an http(s) URL")
-                continue
-            result.append(Link(title=title if isinstance(title, str) and title else url, url=url))
-        return tuple(result)
-
-    def chapters(self, value: Any) -> tuple[Chapter, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.problem("chapters", 'must be a list of tables {start = "00:05:00", title = "…"}')
-            return ()
-        result = []
-        for i, item in enumerate(value):
-            for extra in sorted(set(item) - CHAPTER_KEYS):
-                self.problem(f"chapters[{i}].{extra}", "unknown field")
-            start = parse_timestamp(item.get("start"))
-            title = item.get("title")
-            if start is None:
-                self.problem(f"chapters[{i}].start", "must be seconds or HH:MM:SS(.mmm)")
-                continue
-            if not isinstance(title, str) or not title.strip():
-                self.problem(f"chapters[{i}].title", "missing")
-                continue
-            result.append(
-                Chapter(
-                    start=start,
-                    title=title.strip(),
-                    url=item.get("url"),
-                    image=item.get("image"),
-                    toc=item.get("toc", True) is not False,
-                )
-            )
-        starts = [c.start for c in result]
-        if starts != sorted(starts) or len(set(starts)) != len(starts):
-            self.problem("chapters", "start times must be strictly ascending")
-        return tuple(result)
-
-
-def parse_timestamp(value: Any) -> float | None:
-    """Seconds from a number or ``[[HH:]MM:]SS[.mmm]``; None if unreadable."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
-    if not isinstance(value, str) or not re.fullmatch(r"(\d+:){0,2}\d+(\.\d+)?", value.strip()):
-        return None
-    seconds = 0.0
-    for part in value.strip().split(":"):
-        seconds = seconds * 60 + float(part)
-    return seconds

@@ -2,30 +2,54 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import catalog as catalog_mod
 from . import config as config_mod
 from . import feed, mastering, media, rules, shownotes
 from .catalog import Catalog
-from .errors import AudiofeedError, Problem, ValidationError
+from .errors import AudiofeedError, Problem
 
 
-def check_show(config_path: Path) -> list[Problem]:
-    """Validate config.toml, every episode file and every recording; never raises for input
-    problems, returns them (errors and warnings)."""
+@dataclass(frozen=True)
+class Checked:
+    """What ``check`` found: every problem, in file order (config.toml, then the episode
+    files by name), and the sessions still waiting for a recording."""
+
+    problems: list[Problem]
+    waiting: tuple[catalog_mod.Episode, ...] = ()
+    held: tuple[catalog_mod.Episode, ...] = ()
+
+    def summary(self) -> list[str]:
+        """One line each for the sessions that are not published, and why."""
+        lines = []
+        if self.waiting:
+            lines.append(f"{_sessions(len(self.waiting))} waiting for a recording")
+        if self.held:
+            lines.append(f"{_sessions(len(self.held))} marked do_not_record")
+        return lines
+
+
+def _sessions(n: int) -> str:
+    return f"{n} session{'s' if n != 1 else ''}"
+
+
+def check_show(config_path: Path, now: dt.datetime | None = None) -> Checked:
+    """Validate config.toml, every episode file and every recording in one pass; never
+    raises for input problems, returns them all (errors and warnings)."""
     try:
-        config = config_mod.load(config_path)
-    except ValidationError as exc:
-        return exc.problems
-    except AudiofeedError as exc:
-        return [Problem(exc.path, exc.field, exc.message)]
-    try:
-        cat = catalog_mod.load(config)
-    except ValidationError as exc:
-        return exc.problems
-    problems = list(cat.warnings)
-    if not cat.episodes:
+        config, problems = config_mod.read(config_path)
+    except AudiofeedError as exc:  # not readable at all: nothing else can be checked
+        return Checked([Problem(exc.path, exc.field, exc.message)])
+    config_ok = not any(p.severity == "error" for p in problems)
+    cat = catalog_mod.load(config, collect=True)
+    problems += cat.warnings
+    now = now or dt.datetime.now(dt.UTC)
+    problems += catalog_mod.overdue(cat.waiting, config.publish.late_after_hours, now)
+    if not cat.sessions and config_ok:
         problems.append(
             Problem(
                 config.episodes_dir,
@@ -36,25 +60,46 @@ def check_show(config_path: Path) -> list[Problem]:
         )
     items = []
     for episode in cat.episodes:
-        if episode.audio is None:
-            continue
-        try:
-            info = mastering.preview(config, episode)
-        except AudiofeedError as exc:
-            problems.append(Problem(exc.path, exc.field or "audio", exc.message))
-            continue
-        if info.warning:
-            problems.append(Problem(episode.audio, "audio", info.warning, "warning"))
-        try:
-            episode = mastering.shifted(episode, info.offset, info.duration)
-            media.validate_chapters(episode.chapters, info.duration, episode.path)
-        except AudiofeedError as exc:
-            problems.append(Problem(exc.path, exc.field, exc.message))
-        items.append(preview_item(cat, episode, info))
+        found = recording_problems(config, episode)
+        if isinstance(found, list):
+            problems += found
+        else:
+            problems += found[1]
+            items.append(preview_item(cat, found[0], found[2]))
     problems += rules.check_artwork(config.podcast.image)
     if items and not any(p.severity == "error" for p in problems):
         problems += feed_problems(cat, items)
-    return problems
+    return Checked(in_file_order(config, problems), cat.waiting, cat.held)
+
+
+def recording_problems(
+    config: config_mod.Config, episode: catalog_mod.Episode
+) -> list[Problem] | tuple[catalog_mod.Episode, list[Problem], Any]:
+    """The problems of one episode's recording: a list when it cannot be published, else
+    (the episode as published, its warnings, the mastering preview)."""
+    try:
+        info = mastering.preview(config, episode)
+    except AudiofeedError as exc:
+        return [
+            catalog_mod.about_episode(episode, Problem(exc.path, exc.field or "audio", exc.message))
+        ]
+    problems = []
+    if info.warning:
+        problems.append(Problem(episode.audio, "audio", info.warning, "warning"))
+    try:
+        episode = mastering.shifted(episode, info.offset, info.duration)
+        media.validate_chapters(episode.chapters, info.duration, episode.path)
+    except AudiofeedError as exc:
+        problems.append(Problem(exc.path, exc.field, exc.message))
+    return episode, problems, info
+
+
+def in_file_order(config: config_mod.Config, problems: list[Problem]) -> list[Problem]:
+    """config.toml first, then the episode files by name, then anything else (a recording
+    named by itself); within a file, in the order found."""
+    files = [config.path, *catalog_mod.episode_files(config)]
+    rank = {p: i for i, p in enumerate(files)}
+    return sorted(problems, key=lambda p: rank.get(p.path, len(files)) if p.path else -1)
 
 
 def preview_item(

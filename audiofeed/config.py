@@ -89,6 +89,9 @@ class Publish:
     acl: str | None = None
     storage_class: str | None = None
     profile: str | None = None
+    #: a session still waiting for its recording this many hours after it started is
+    #: warned about (0: never)
+    late_after_hours: float = 24.0
 
     @property
     def remote(self) -> bool:
@@ -167,7 +170,7 @@ PODCAST_KEYS = {
     "moved_from",
     "persons",
 }
-PUBLISH_KEYS = {"base_url", "destination", *STORAGE_KEYS}
+PUBLISH_KEYS = {"base_url", "destination", "late_after_hours", *STORAGE_KEYS}
 SITE_KEYS = {"order"}
 TAGS_KEYS = {"id3_version", "strip_existing", "cover_max_px"}
 ID3_VERSIONS = ("2.4", "2.3")
@@ -209,6 +212,16 @@ class _Reader:
 
 def load(path: Path) -> Config:
     """Load and validate ``config.toml``; raise ``ValidationError`` listing every problem."""
+    config, problems = read(path)
+    if any(p.severity == "error" for p in problems):
+        raise ValidationError(problems=problems)
+    return config
+
+
+def read(path: Path) -> tuple[Config, list[Problem]]:
+    """``config.toml`` and every problem in it, without raising for wrong values (a file
+    that cannot be read still raises): with errors, the Config is a stand-in, so that
+    ``check`` can go on to the episodes and recordings and report everything at once."""
     path = path.resolve()
     try:
         data = clean_tree(tomllib.loads(path.read_text(encoding="utf-8")))
@@ -222,11 +235,19 @@ def load(path: Path) -> Config:
         raise ConfigError(f"invalid TOML: {exc}", path=path) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
-    return parse(data, path)
+    return parse_all(data, path)
 
 
 def parse(data: dict[str, Any], path: Path) -> Config:
     """Validate an already parsed config table."""
+    config, problems = parse_all(data, path)
+    if any(p.severity == "error" for p in problems):
+        raise ValidationError(problems=problems)
+    return config
+
+
+def parse_all(data: dict[str, Any], path: Path) -> tuple[Config, list[Problem]]:
+    """A parsed config table -> (Config, every problem); see ``read``."""
     r = _Reader(path)
     # [imported]: what `import feed` last wrote (audiofeed/importers/feed_config.py)
     r.unknown(data, {"podcast", "publish", "feeds", "site", "tags", "master", "imported"}, "")
@@ -275,6 +296,10 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     if base_url and not is_http_url(base_url):
         r.problem("publish.base_url", f"{base_url!r} must be an absolute http(s) URL")
     destination = r.string(pub, "destination", "publish.", required=False, default="public")
+    late = pub.get("late_after_hours", 24)
+    if isinstance(late, bool) or not isinstance(late, int | float) or late < 0:
+        r.problem("publish.late_after_hours", "must be a number of hours, 0 or more (0: never)")
+        late = 24
     storage, storage_problems = storage_settings(pub, destination or "public")
     for key, message in storage_problems:
         r.problem(key, message)  # values are never echoed (credentials)
@@ -284,11 +309,12 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     tag_settings = _tags(r, data.get("tags", {}))
     master = master_settings(data.get("master"), r.problem)
 
-    errors = [x for x in r.problems if x.severity == "error"]
-    if errors:
-        raise ValidationError(problems=r.problems)
+    if any(x.severity == "error" for x in r.problems):  # a stand-in (see ``read``)
+        title, description, author = title or "?", description or "?", author or "?"
+        language, website = language or "en", website or "https://invalid.example/"
+        base_url = base_url if base_url and is_http_url(base_url) else website
     assert title and description and author and language and website and base_url
-    return Config(
+    config = Config(
         root=path.parent,
         path=path,
         podcast=Podcast(
@@ -308,12 +334,32 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         ),
         feeds=feeds,
         publish=Publish(
-            base_url=base_url.rstrip("/") + "/", destination=destination or "public", **storage
+            base_url=base_url.rstrip("/") + "/",
+            destination=destination or "public",
+            late_after_hours=float(late),
+            **storage,
         ),
         site=Site(order=order or "programme"),
         tags=tag_settings,
         master=master,
     )
+    return config, r.problems
+
+
+def local_file(root: Path, value: str, real: RealPaths | None = None) -> tuple[Path | None, str]:
+    """Resolve ``value``, a path the organiser wrote (absolute, or relative to the show
+    folder ``root``, possibly leaving it): the file, symlinks followed, if it exists; else
+    None and what is wrong. For recordings, which live where the AV team put them."""
+    real = real or RealPaths()
+    try:
+        resolved = real.file(os.path.join(real.folder(str(root)), os.path.expanduser(value)))
+        if os.path.isfile(resolved):
+            return Path(resolved), ""
+        reason = "not found"
+    except (OSError, ValueError) as exc:
+        reason = f"cannot be used ({getattr(exc, 'strerror', None) or exc})"
+    where = "" if os.path.isabs(value) else f" (relative paths start at {root.resolve()})"
+    return None, f"file {value!r} {reason}{where}"
 
 
 def file_inside(root: Path, value: str, real: RealPaths | None = None) -> tuple[Path | None, str]:

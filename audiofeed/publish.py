@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import gc
 import logging
 import sys
@@ -65,6 +66,7 @@ class Options:
     destination: str | None = None  # --to: overrides publish.destination
     profile: str | None = None  # --profile: overrides publish.profile
     jobs: int | None = None  # --jobs: recordings mastered at once (default: the cores)
+    skip_broken: bool = False  # publish the rest when a recording is broken (exit non-zero)
 
 
 def load_show(config_path: Path, base_url: str | None = None) -> tuple[Config, Catalog]:
@@ -150,6 +152,9 @@ def _publish(
     progress: Progress | None,
 ) -> Report:
     catalog, assigned = assign_guids(catalog, dry_run=options.dry_run)
+    late = catalog_mod.overdue(
+        catalog.waiting, config.publish.late_after_hours, dt.datetime.now(dt.UTC)
+    )
     checkpoint("loaded")
     destination = options.destination or config.publish.destination
     files = [(e.path, e.audio, e.transcript, e.image) for e in catalog.episodes]
@@ -171,6 +176,7 @@ def _publish(
         retag=options.retag,
         jobs=options.jobs,
         master_progress=master_progress,
+        skip_broken=options.skip_broken,
     )
     artifacts = builder.build()
     checkpoint("built")
@@ -190,8 +196,11 @@ def _publish(
         dry_run=options.dry_run,
         episodes=len(catalog.episodes),
         assigned_guids=assigned,
-        warnings=list(catalog.warnings),
+        warnings=[*catalog.warnings, *late],
         foreign=foreign,
+        waiting=[e.path for e in catalog.waiting],
+        held=len(catalog.held),
+        broken=builder.broken,
     )
     if not options.dry_run:
         the_plan = report.plan = deploy.forget_overwritten(

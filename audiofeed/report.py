@@ -26,6 +26,10 @@ class Report:
     warnings: list[Problem] = field(default_factory=list)
     applied: Applied | None = None
     foreign: int = 0  # with --prune: objects audiofeed did not publish (left alone)
+    waiting: list[Path] = field(default_factory=list)  # episode files without a recording
+    held: int = 0  # sessions marked do_not_record
+    #: with --skip-broken: recordings left out (or kept at their published version)
+    broken: list[Problem] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable report (``publish --json``)."""
@@ -46,7 +50,7 @@ class Report:
                 "bytes_per_second": int(self.applied.uploaded_bytes / seconds) if seconds else 0,
             }
         return {
-            "ok": True,
+            "ok": not self.broken,
             "destination": self.destination,
             "feed_url": self.feed_url,
             "archive_url": self.archive_url,
@@ -65,13 +69,36 @@ class Report:
             "applied": applied,
             "assigned_guids": [str(x) for x in self.assigned_guids],
             "warnings": [w.line() for w in self.warnings],
+            "waiting": [str(x) for x in self.waiting],
+            "do_not_record": self.held,
+            "broken": [b.line() for b in self.broken],
         }
 
     def lines(self) -> list[str]:
         """What the CLI prints: the plan (with --dry-run), the summary, the feed URL."""
         plan_lines = self.plan.lines() if self.dry_run else []
         archive = [f"archive: {self.archive_url}"] if self.archive_url else []
-        return [*plan_lines, self.summary(), f"feed: {self.feed_url}", *archive]
+        return [
+            *plan_lines,
+            self.summary(),
+            *self.sessions_left_out(),
+            f"feed: {self.feed_url}",
+            *archive,
+        ]
+
+    def sessions_left_out(self) -> list[str]:
+        """One line each for the sessions this publish did not put in the feeds."""
+        lines = []
+        if self.waiting:
+            n = len(self.waiting)
+            lines.append(f"{n} session{'s' if n != 1 else ''} waiting for a recording")
+        if self.broken:
+            n = len({b.path for b in self.broken})
+            lines.append(
+                f"{n} broken recording{'s' if n != 1 else ''} (listed above): left out, or "
+                "kept at the version published before"
+            )
+        return lines
 
     def summary(self) -> str:
         p = self.plan

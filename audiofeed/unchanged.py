@@ -165,7 +165,7 @@ def record_publish(
 
     options = {"destination": destination, "base_url": base_url, "profile": profile}
     key = request_key(config.path, {**options, "prune": prune})
-    if report.warnings or report.assigned_guids:
+    if report.warnings or report.assigned_guids or report.broken:
         forget(config.root, key)
         return
     manifest = next(a for a in artifacts if a.key == manifest_key)

@@ -79,10 +79,10 @@ CASES = {
         "audio",
         "file 'recordings/04-public-procurement.mp3' not found",
     ),
-    "corrupt mp3": (break_corrupt_mp3, AUDIO, "audio", "truncated"),
-    "zero bytes": (break_zero_bytes, AUDIO, "audio", "file is empty (0 bytes)"),
-    "text named .mp3": (break_text_as_mp3, AUDIO, "audio", "cannot read audio"),
-    "m4a named .mp3": (break_m4a_named_mp3, AUDIO, "audio", "extension says .mp3"),
+    "corrupt mp3": (break_corrupt_mp3, EP, "audio", "truncated"),
+    "zero bytes": (break_zero_bytes, EP, "audio", "file is empty (0 bytes)"),
+    "text named .mp3": (break_text_as_mp3, EP, "audio", "cannot read audio"),
+    "m4a named .mp3": (break_m4a_named_mp3, EP, "audio", "extension says .mp3"),
     "invalid toml": (break_toml, EP, None, "invalid TOML front matter"),
     "unknown field": (break_unknown_field, EP, "speakr", "unknown front-matter field"),
     # the later file (in name order) names the earlier one
@@ -115,6 +115,8 @@ def test_bad_input_fails_cleanly_and_keeps_previous_output(show: Path, case: str
         prefix = f"error: {rel}: " + (f"{field}: " if field else "")
         assert errors[0].startswith(prefix), errors[0]
         assert message in errors[0], errors[0]
+        if rel == EP and field == "audio":  # a recording's problem names the recording too
+            assert "04-public-procurement.mp3" in errors[0], errors[0]
 
     assert tree_snapshot(show / "public") == published
     assert tree_snapshot(show / "recordings") == sources
@@ -145,17 +147,29 @@ def test_verbose_shows_traceback(show: Path) -> None:
     proc = run("-v", "publish", cwd=show)
     assert proc.returncode == 1
     assert "Traceback" in proc.stderr
-    assert "error: recordings/04-public-procurement.mp3: audio: file is empty" in proc.stderr
+    assert (
+        "error: episodes/04-public-procurement.md: audio: 04-public-procurement.mp3: file is empty"
+        in proc.stderr
+    )
 
 
-def test_audio_outside_show_folder_is_rejected(show: Path) -> None:
-    edit(show, EP, r'^audio = ".*"$', 'audio = "../../etc/passwd"')
+def test_audio_outside_show_folder_must_be_a_recording(show: Path) -> None:
+    """A recording may live anywhere on the organiser's disks, but it must exist and be
+    a recording: each gets one line naming the episode file."""
+    edit(show, EP, r'^audio = ".*"$', 'audio = "../../no/such/take.wav"')
     proc = run("check", cwd=show)
     assert proc.returncode == 1
     assert (
-        "error: episodes/04-public-procurement.md: audio: '../../etc/passwd' is outside"
-        in proc.stderr
+        "error: episodes/04-public-procurement.md: audio: file '../../no/such/take.wav' "
+        "not found (relative paths start at "
+    ) in proc.stderr
+    edit(show, EP, r'^audio = ".*"$', 'audio = "/etc/passwd"')
+    proc = run("publish", cwd=show)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "error: episodes/04-public-procurement.md: audio: passwd: not a recording type" in (
+        proc.stderr
     )
+    assert not (show / "public").exists()
 
 
 def test_no_config_found(tmp_path: Path) -> None:

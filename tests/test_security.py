@@ -68,10 +68,35 @@ def outside(show: Path) -> Path:
     return folder
 
 
+@pytest.mark.parametrize("how", ["dotdot", "absolute", "symlink", "home"])
+def test_a_recording_may_live_outside_the_show_folder(
+    show: Path, outside: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The organiser's own disk is not an attack: ``audio`` may name an external disk or
+    a NAS mount (absolute, ``..``, a symlink, ``~``). The source is never written."""
+    target = outside / "04-public-procurement.mp3"
+    if how == "dotdot":
+        value = "../elsewhere/04-public-procurement.mp3"
+    elif how == "absolute":
+        value = str(target)
+    elif how == "symlink":
+        (show / "recordings" / "link.mp3").symlink_to(target)
+        value = "recordings/link.mp3"
+    else:
+        monkeypatch.setenv("HOME", str(outside))
+        value = "~/04-public-procurement.mp3"
+    before = target.read_bytes()
+    set_field(show, "audio", value)
+    proc = run("publish", cwd=show, env={"HOME": os.environ["HOME"]})
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_bytes() == before
+    feed = (show / "public" / "feed.xml").read_text()
+    assert feed.count("<enclosure") == 6
+
+
 @pytest.mark.parametrize(
     ("field", "target"),
     [
-        ("audio", "04-public-procurement.mp3"),
         ("transcript", "01-outcomes-measurement.vtt"),
         ("image", "cover.jpg"),
     ],

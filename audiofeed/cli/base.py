@@ -26,6 +26,7 @@ COMMANDS = {
     "new": "show.new",
     "publish": "publishing.publish",
     "serve": "show.serve",
+    "status": "show.status",
     "tag": "audio.tag",
 }
 

@@ -17,6 +17,11 @@ from .base import Live, _config_path, _rel, render_problem
 @click.option("--base-url", help="Override publish.base_url from config.toml.")
 @click.option("--to", "destination", help="Override publish.destination: DIR or s3://BUCKET/PATH.")
 @click.option("--profile", help="AWS profile for s3:// (else AWS_PROFILE, env vars, a role).")
+@click.option(
+    "--skip-broken",
+    is_flag=True,
+    help="Publish every good episode when some recordings are broken; list those and exit 1.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (for CI).")
 @click.option(
     "-j",
@@ -54,10 +59,17 @@ def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
         Live.current = None
     for w in report.warnings:
         click.echo(render_problem(w), err=True)
+    for b in report.broken:
+        click.echo(render_problem(b), err=True)
     verb = "would assign" if options["dry_run"] else "assigned"
     for path in report.assigned_guids:
         click.echo(f"{verb} a new guid in {_rel(path)}", err=True)
     for line in report.lines():
         click.echo(line, err=as_json)
+    if ctx.obj.get("verbose"):
+        for path in report.waiting:
+            click.echo(f"  waiting: {_rel(path)}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=1))
+    if report.broken:
+        ctx.exit(1)

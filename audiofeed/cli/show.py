@@ -142,9 +142,15 @@ def check(ctx: click.Context, strict: bool, remote: bool, base_url: str | None) 
     else:
         from ..check import check_show
 
-        problems = check_show(_config_path(ctx))
+        checked = check_show(_config_path(ctx))
+        problems = checked.problems
         warnings = len(problems)
         ok_line = "ok: no errors" + (f", {warnings} warning(s)" if warnings else "")
+        for line in checked.summary():
+            click.echo(line, err=True)
+        if ctx.obj.get("verbose"):
+            for e in checked.waiting:
+                click.echo(f"  waiting: {_rel(e.path)} ({e.title})", err=True)
     for p in problems:
         click.echo(render_problem(p), err=True)
     errors = [p for p in problems if p.severity == "error" or strict]
@@ -199,3 +205,36 @@ def serve(ctx: click.Context, port: int, host: str) -> None:
         pass
     finally:
         server.server_close()
+
+
+@click.command("status")
+@click.option("--to", "destination", help="Ask this destination instead: DIR or s3://BUCKET/PATH.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
+@click.pass_context
+def status(ctx: click.Context, destination: str | None, as_json: bool) -> None:
+    """Where every session stands, per day and track: published, ready, waiting, broken."""
+    import json
+
+    from ..status import STATES, show_status
+
+    found = show_status(_config_path(ctx), destination)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), indent=1))
+        return
+    click.echo(f"status of {found.destination}")
+    rows = [
+        (" / ".join(x for x in (day, track) if x) or "(no day)", counts)
+        for (day, track), counts in found.groups().items()
+    ]
+    rows.append(("all", found.counts()))
+    width = max(len(label) for label, _ in [*rows, ("day / track", None)])
+    click.echo(f"  {'day / track':<{width}}  " + "  ".join(STATES))
+    for label, counts in rows:
+        cells = "  ".join(f"{counts[s]:>{len(s)}}" for s in STATES)
+        click.echo(f"  {label:<{width}}  {cells}")
+    for s in found.sessions:
+        if s.state == "broken":
+            click.echo(f"broken: {_rel(s.path)}: {s.reason}")
+        elif s.state == "waiting" and ctx.obj.get("verbose"):
+            click.echo(f"waiting: {_rel(s.path)} ({s.title})")
+    click.echo(f"next: {found.next_action()}")

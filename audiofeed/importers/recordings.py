@@ -69,7 +69,8 @@ def import_recordings(
     show_dir: Path, recordings_dir: Path, *, dry_run: bool = False
 ) -> MatchReport:
     """Match audio files under ``recordings_dir`` to ``show_dir/episodes/*.md`` and write
-    ``audio = "path relative to the show folder"`` into each episode matched once."""
+    ``audio`` (relative to the show folder, or absolute for a folder outside it) into each
+    episode matched once."""
     show_dir, recordings_dir = Path(show_dir), Path(recordings_dir)
     if not recordings_dir.is_dir():
         raise ScheduleError("not a folder", path=recordings_dir)
@@ -102,15 +103,13 @@ def import_recordings(
             report.ambiguous.append(f"{where} is matched by {len(hits)} files: {names}")
         elif hits:
             path, rule = hits[0]
-            audio = _rel(path, show_dir)
+            audio = _audio_value(path, show_dir)
             if current == audio:
                 report.already.append(where)
             elif current:
                 report.conflicts.append(f"{where} keeps audio '{current}'; {audio} matches too")
             else:
                 report.attached.append(f"{where} <- {audio} (by {rule})")
-                if audio.startswith("../"):
-                    report.warnings.append(f"{audio} is outside the show folder")
                 if not dry_run:
                     write_atomic(episode.path, frontmatter.with_field(episode.text, "audio", audio))
             continue
@@ -170,6 +169,13 @@ def _names(episode: EpisodeFile, lowered: str, words: str, tokens: set[str]) -> 
 def _wall_clock(episode: EpisodeFile) -> datetime | None:
     start = episode.meta.get("start")
     return start.replace(tzinfo=None, second=0) if isinstance(start, datetime) else None
+
+
+def _audio_value(path: Path, show_dir: Path) -> str:
+    """What ``audio`` says: a path relative to the show folder for a file inside it, else
+    the file's absolute path (an external disk, a NAS mount: publish reads it there)."""
+    rel = _rel(path, show_dir)
+    return str(path.resolve()) if rel.startswith("../") else rel
 
 
 def _rel(path: Path, show_dir: Path) -> str:
