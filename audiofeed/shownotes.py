@@ -12,8 +12,8 @@ from functools import lru_cache
 import nh3
 from markdown_it import MarkdownIt
 
-from .catalog import Episode, Person
-from .safetext import clean_text
+from .common.safetext import clean_text
+from .show.catalog import Episode, Person
 
 __all__ = ["ShowNotes", "clean_text", "markdown_to_html", "markdown_to_text", "render", "sanitize"]
 

@@ -68,8 +68,10 @@ def _remote(manifest):  # type: ignore[no-untyped-def]
 
 
 def prepare(show: Path) -> None:
-    from audiofeed import publish, shownotes, tagging
-    from audiofeed.state import Manifest, MediaRecord
+    from audiofeed import shownotes
+    from audiofeed.publish import pipeline as publish
+    from audiofeed.publish import tagging
+    from audiofeed.publish.state import Manifest, MediaRecord
 
     config, catalog = publish.load_show(show / "config.toml")
     builder = publish.Builder(config, catalog, Manifest(), {})
@@ -100,8 +102,8 @@ def run_audiofeed(show: Path, run: int, phases: bool) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     import showgen
 
-    from audiofeed import publish
-    from audiofeed.state import Manifest
+    from audiofeed.publish import pipeline as publish
+    from audiofeed.publish.state import Manifest
 
     showgen.change_description(show, 1 + run * 37 % 9000, f"edited in run {run}")
     publish.batch_gc().__enter__()  # as publish() runs its build

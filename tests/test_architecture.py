@@ -21,32 +21,35 @@ ONLY_IN = {
     # every ffmpeg run goes through one module, which names the file on failure
     "subprocess": ("media/ffmpeg.py",),
 }
-#: project module -> project modules it must not import (downstream stages)
-MUST_NOT_IMPORT = {
-    "errors": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    "config": {"catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    "feedconfig": {"catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    "masterconfig": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    "mastering": {"shownotes", "feed", "site", "publish", "build", "cli"},
-    "catalog": {"media", "shownotes", "feed", "site", "publish", "cli"},
-    "media": {"shownotes", "feed", "site", "publish", "cli"},
-    "shownotes": {"media", "feed", "site", "publish", "cli"},
-    "feed": {"publish", "cli", "site"},
-    "site": {"media", "feed", "publish", "cli"},
-    "storage": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    "publish": {"cli"},
-    "build": {"publish", "cli"},
-    "rules": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    "destination": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    "deploy": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    "report": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    "remote_check": {"catalog", "media", "feed", "site", "publish", "cli"},
-    "progress": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    # decides a no-op publish before the build stages are imported: config and storage only
-    "unchanged": {"catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
-    "importers": {"media", "shownotes", "feed", "site", "publish", "cli"},
-    "configpath": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+#: the stages, upstream first: a package (or top-level module) of audiofeed may import only
+#: the stages it is allowed below; ``common`` (memos, code stamp, paths, text hygiene,
+#: atomic files) and ``errors`` are the foundation every stage may use
+UPSTREAM = {
+    "errors": set(),
+    "common": {"errors"},
+    "show": {"errors", "common"},
+    "storage": {"errors", "common"},
+    "media": {"errors", "common", "show"},
+    "shownotes": {"errors", "common", "show"},
+    "rules": {"errors", "common", "show"},
+    "importers": {"errors", "common", "show"},
+    "feed": {"errors", "common", "show", "shownotes", "rules"},
+    "site": {"errors", "common", "show", "shownotes"},
+    "publish": {
+        "errors",
+        "common",
+        "show",
+        "storage",
+        "media",
+        "shownotes",
+        "rules",
+        "feed",
+        "site",
+    },
 }
+ALL_STAGES = {*UPSTREAM, "cli"}
+#: stage -> stages it must not import (the downstream ones and its siblings)
+MUST_NOT_IMPORT = {stage: ALL_STAGES - allowed - {stage} for stage, allowed in UPSTREAM.items()}
 
 
 def imports(path: Path) -> set[str]:
@@ -88,6 +91,16 @@ def test_imports_point_one_way() -> None:
             parts = name.split(".")
             if parts[0] == "audiofeed" and len(parts) > 1:
                 assert parts[1] not in forbidden, f"{path.name} ({stage}) imports {name}"
+
+
+def test_the_package_is_its_stages() -> None:
+    """No loose modules: every top-level entry of audiofeed/ is a stage of the pipeline."""
+    entries = {
+        p.name.removesuffix(".py")
+        for p in PACKAGE.iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").exists()) and p.name != "__pycache__"
+    }
+    assert entries - {"__init__", "__main__"} == ALL_STAGES
 
 
 def test_modules_stay_small() -> None:

@@ -1,4 +1,4 @@
-"""Transcript cues moved with a trim (audiofeed.cues)."""
+"""Transcript cues moved with a trim (audiofeed.publish.cues)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from audiofeed import cues
 from audiofeed.errors import EpisodeError
+from audiofeed.publish import cues
 
 EP = Path("episodes/x.md")
 SRT = """1

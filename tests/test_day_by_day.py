@@ -11,7 +11,7 @@ from pathlib import Path
 import podcastparser
 import pytest
 
-from audiofeed import frontmatter
+from audiofeed.show import frontmatter
 from tests.support.cli import run
 from tests.support.media import make_audio
 

@@ -1,4 +1,4 @@
-"""Real clients read the demo show's feed served over HTTP by ``audiofeed.serve``:
+"""Real clients read the demo show's feed served over HTTP by ``audiofeed.storage.serve``:
 gPodder's gpo, podcast-partytime, podcastparser and feedparser.
 
 Tools: ``gpo`` from $AUDIOFEED_GPO, PATH or .cache/testdeps/gpodder/bin/gpo; partytime from
@@ -15,8 +15,8 @@ import feedparser
 import podcastparser
 import pytest
 
-from audiofeed.publish import Options, publish
-from audiofeed.serve import make_server
+from audiofeed.publish.pipeline import Options, publish
+from audiofeed.storage.serve import make_server
 from tests.support import clients
 from tests.support.feed_helpers import load
 

@@ -11,8 +11,8 @@ import podcastparser
 import pytest
 from click.testing import CliRunner
 
-from audiofeed import frontmatter
 from audiofeed.cli import cli
+from audiofeed.show import frontmatter
 from tests.support.media import make_audio
 
 DATA = Path(__file__).parent / "data" / "schedules"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from audiofeed.importers import ScheduleError, import_feed
-from audiofeed.publish import Options, publish
-from audiofeed.scaffold import init_show
-from audiofeed.serve import make_server
+from audiofeed.publish.pipeline import Options, publish
+from audiofeed.show.scaffold import init_show
+from audiofeed.storage.serve import make_server
 from tests.support import clients
 from tests.support.feedhost import Host, old_host
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from audiofeed import frontmatter
 from audiofeed.importers import ScheduleError, import_recordings, import_schedule
+from audiofeed.show import frontmatter
 
 DATA = Path(__file__).parent / "data" / "schedules"
 

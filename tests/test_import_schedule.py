@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from audiofeed import frontmatter
 from audiofeed.importers import import_schedule
+from audiofeed.show import frontmatter
 
 DATA = Path(__file__).parent / "data" / "schedules"
 

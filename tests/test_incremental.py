@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from audiofeed import frontmatter, publish, rules
-from audiofeed.memo import Recall
+from audiofeed import rules
+from audiofeed.common.memo import Recall
+from audiofeed.publish import pipeline as publish
+from audiofeed.show import frontmatter
 from audiofeed.site.render import Templates
 from tests.support.cli import run
 from tests.support.show import copy_demo_show, tree_snapshot

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from audiofeed.errors import MediaError
-from audiofeed.masterconfig import MasterSettings
 from audiofeed.media import ffmpeg
 from audiofeed.media import master as m
+from audiofeed.show.masterconfig import MasterSettings
 from tests.support import meter
 
 TARGET, CEILING = -16.0, -1.0

@@ -17,12 +17,12 @@ import pytest
 from mutagen.id3 import ID3, TIT2, TXXX, ID3NoHeaderError
 
 from audiofeed import media
-from audiofeed.catalog import Chapter
-from audiofeed.config import TagSettings
 from audiofeed.errors import MediaError
 from audiofeed.media import digests
 from audiofeed.media import id3 as id3_mod
 from audiofeed.media.tagger import PADDING_CAP, id3_padding
+from audiofeed.show.catalog import Chapter
+from audiofeed.show.config import TagSettings
 from audiofeed.storage.local import LocalBackend
 from tests.support.media import ffmpeg_path, make_image
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import podcastparser
 import pytest
 
-from audiofeed.remote_check import check_remote
+from audiofeed.publish.remote_check import check_remote
 from audiofeed.storage.types import (
     MEDIA_CACHE,
     SHORT_CACHE,

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from audiofeed.cli import cli
-from audiofeed.deploy import apply, verify
 from audiofeed.errors import StorageError
+from audiofeed.publish.deploy import apply, verify
 from audiofeed.storage import Artifact, open_backend, plan
 from audiofeed.storage.local import LocalBackend
 from audiofeed.storage.s3 import parse_url

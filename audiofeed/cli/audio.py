@@ -42,7 +42,7 @@ def inspect_cmd(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> N
 @click.pass_context
 def tag(ctx: click.Context, dry_run: bool) -> None:
     """Tag copies of the recordings (in .audiofeed/build) without publishing them."""
-    from ..publish import tag_show
+    from ..publish.pipeline import tag_show
 
     results = tag_show(_config_path(ctx), dry_run=dry_run)
     for r in results:

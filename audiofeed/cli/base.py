@@ -155,7 +155,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool, quiet: bool
 
 
 def _config_path(ctx: click.Context) -> Path:
-    from ..configpath import find
+    from ..show.configpath import find
 
     given = ctx.obj.get("config_path")
     return given if given else find(Path.cwd())

@@ -33,15 +33,15 @@ from .base import Live, _config_path, _rel, render_problem
 def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
     """Tag copies of the recordings, build the feed, publish what changed (feed last).
     s3:// credentials: the AWS standard chain only (environment, profile, role)."""
-    from ..unchanged import quick_lines
+    from ..publish.unchanged import quick_lines
 
     if (lines := quick_lines(_config_path(ctx), as_json, options)) is not None:
         return click.echo("\n".join(lines))  # inputs and published manifest as recorded
     import json
 
     from ..errors import AudiofeedError
-    from ..publish import Options, error_report
-    from ..publish import publish as run
+    from ..publish.pipeline import Options, error_report
+    from ..publish.pipeline import publish as run
 
     live = None
     if sys.stderr.isatty() and not options["dry_run"]:

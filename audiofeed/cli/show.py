@@ -19,7 +19,7 @@ from .base import _config_path, _rel, render_problem
 )
 def init(folder: Path, title: str, author: str) -> None:
     """Create a new show in FOLDER: config.toml, cover, episodes/, recordings/."""
-    from ..scaffold import init_show
+    from ..show.scaffold import init_show
 
     for path in init_show(folder, title, author):
         click.echo(f"created {_rel(path)}")
@@ -67,9 +67,9 @@ def new(
     description: str,
 ) -> None:
     """Create an episode file in episodes/ (with a new guid)."""
-    from ..config import load
     from ..media.facts import episode_facts
-    from ..scaffold import new_episode, parse_person, parse_start
+    from ..show.config import load
+    from ..show.scaffold import new_episode, parse_person, parse_start
 
     config = load(_config_path(ctx))
     recording = from_audio or audio
@@ -136,11 +136,11 @@ def _start_from_tag(date: str) -> str | None:
 def check(ctx: click.Context, strict: bool, remote: bool, base_url: str | None) -> None:
     """Validate config.toml, every episode and every recording; list every problem."""
     if remote:
-        from ..remote_check import check_published
+        from ..publish.remote_check import check_published
 
         problems, ok_line = check_published(_config_path(ctx), base_url)
     else:
-        from ..check import check_show
+        from ..publish.check import check_show
 
         checked = check_show(_config_path(ctx))
         problems = checked.problems
@@ -180,8 +180,8 @@ def serve(ctx: click.Context, port: int, host: str) -> None:
     """Serve the published folder over HTTP (HEAD and byte ranges) for podcast apps."""
     from urllib.parse import urlsplit
 
-    from ..config import load
-    from ..serve import make_server, served_folder
+    from ..show.config import load
+    from ..storage.serve import make_server, served_folder
 
     config = load(_config_path(ctx))
     folder = served_folder(config.path, config.publish.destination, config.publish.base_url)
@@ -215,7 +215,7 @@ def status(ctx: click.Context, destination: str | None, as_json: bool) -> None:
     """Where every session stands, per day and track: published, ready, waiting, broken."""
     import json
 
-    from ..status import STATES, show_status
+    from ..publish.status import STATES, show_status
 
     found = show_status(_config_path(ctx), destination)
     if as_json:

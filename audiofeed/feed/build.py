@@ -12,8 +12,8 @@ from email.utils import format_datetime
 from feedgen.feed import FeedGenerator
 
 from .. import __version__
-from ..catalog import Catalog, Episode
-from ..config import MAIN_FEED_KEY, Config, FeedSpec
+from ..show.catalog import Catalog, Episode
+from ..show.config import MAIN_FEED_KEY, Config, FeedSpec
 from ..shownotes import ShowNotes, clean_text
 from . import podcast20 as p20
 

@@ -3,15 +3,14 @@ guid (or by the programme's session id), and atomic writes."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import frontmatter
+from ..common import files
 from ..errors import AudiofeedError, Problem
+from ..show import frontmatter
 from .model import ScheduleError
 
 EPISODES = "episodes"
@@ -112,13 +111,5 @@ class Folder:
 
 
 def write_atomic(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` via a temporary file in the same folder + rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the text ``content`` to ``path`` whole or not at all (UTF-8, ``\n`` lines)."""
+    files.write_atomic(path, content.encode("utf-8"))

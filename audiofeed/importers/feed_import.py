@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import frontmatter
 from ..errors import Problem
+from ..show import frontmatter
 from . import download, feed_config, feed_map, feed_rss
 from .episodes import EpisodeFile, Folder, write_atomic
 from .merge import fingerprint, merge_values, new_from_values

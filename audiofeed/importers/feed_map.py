@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..categories import validate_category
+from ..show.categories import validate_category
 from . import feed_text
 from .feed_rss import Channel, Item, Person
 

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .. import catalog
 from ..errors import AudiofeedError, Problem
+from ..show import catalog
 
 
 class ScheduleError(AudiofeedError):

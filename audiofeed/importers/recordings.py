@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .. import frontmatter
-from ..masterconfig import RECORDING_EXTENSIONS
+from ..show import frontmatter
+from ..show.masterconfig import RECORDING_EXTENSIONS
 from .episodes import EpisodeFile, Folder, write_atomic
 from .model import ScheduleError, slugify
 

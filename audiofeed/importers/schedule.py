@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import frontmatter
+from ..show import frontmatter
 from . import csv_table, schedule_json, schedule_xml
 from .episodes import EpisodeFile, Folder, write_atomic
 from .merge import BODY, Merged, fingerprint, merge, new_episode

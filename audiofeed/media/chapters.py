@@ -13,8 +13,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..catalog import Chapter
 from ..errors import MediaError
+from ..show.catalog import Chapter
 from . import ffmpeg
 from .model import ChapterMark
 

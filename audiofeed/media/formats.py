@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog import Chapter
+from ..show.catalog import Chapter
 
 
 @dataclass(frozen=True)

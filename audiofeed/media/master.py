@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MediaError
-from ..masterconfig import RECORDING_EXTENSIONS, MasterSettings
+from ..show.masterconfig import RECORDING_EXTENSIONS, MasterSettings
 from . import ffmpeg
 from .probe import FORMATS
 from .probe import probe as probe_file

@@ -15,8 +15,8 @@ from mutagen.id3 import ID3, ID3NoHeaderError, MakeID3v1
 from mutagen.id3._id3v1 import find_id3v1
 from mutagen.id3._tags import ID3Header
 
-from ..config import TagSettings
 from ..errors import MediaError
+from ..show.config import TagSettings
 from . import chapters as chapters_mod
 from . import digests, images, mp4, vorbis
 from . import id3 as id3_mod

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from ..categories import validate_category
+from ..common.memo import Recall
 from ..errors import Problem
-from ..memo import Recall
+from ..show.categories import validate_category
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"

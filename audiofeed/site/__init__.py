@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from .. import __version__
-from ..catalog import Catalog, Episode, Person
-from ..config import Config
-from ..memo import Recall
+from ..common.memo import Recall
+from ..show.catalog import Catalog, Episode, Person
+from ..show.config import Config
 from ..shownotes import ShowNotes, markdown_to_html, markdown_to_text, truncate
 from . import formatting as fmt
 from . import transcript as transcript_mod

@@ -13,7 +13,7 @@ import jinja2
 import markupsafe
 from markupsafe import Markup, escape
 
-from ..codestamp import code_digest
+from ..common.codestamp import code_digest
 from ..errors import AudiofeedError
 from . import formatting
 

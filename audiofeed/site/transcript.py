@@ -10,8 +10,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from ..catalog import Episode, parse_timestamp
 from ..errors import EpisodeError
+from ..show.catalog import Episode, parse_timestamp
 from ..shownotes import clean_text, html_to_text, sanitize
 
 FORMATS = (".vtt", ".srt", ".json", ".html", ".htm", ".txt")

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..checkpoint import checkpoint
+from ..common.checkpoint import checkpoint
 from ..errors import StorageError
 from .base import BytesCallback, RemoteObject
 from .types import content_type_for

@@ -162,7 +162,7 @@ def write_show(root: Path, *, site: str = "") -> Show:
 
 
 def publish(show: Show) -> None:
-    from audiofeed.publish import publish as run
+    from audiofeed.publish.pipeline import publish as run
 
     run(show.config)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
-from audiofeed.serve import make_server
+from audiofeed.storage.serve import make_server
 from tests.support.clients import chromium, run_axe
 
 from .conftest import CHAPTERS, EVIL_SPEAKER, EVIL_TITLE, RECORDINGS, Show

@@ -14,13 +14,13 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from audiofeed import config as config_mod
 from audiofeed import site
-from audiofeed.catalog import load as load_catalog
 from audiofeed.cli import cli
 from audiofeed.errors import AudiofeedError
 from audiofeed.feed import FeedItem
-from audiofeed.publish import publish as run_publish
+from audiofeed.publish.pipeline import publish as run_publish
+from audiofeed.show import config as config_mod
+from audiofeed.show.catalog import load as load_catalog
 from audiofeed.shownotes import render
 from audiofeed.storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_PAGE
 
@@ -353,7 +353,7 @@ def test_transcript_formats(tmp_path: Path, name: str, content: str, expected: l
 def _episode_with_transcript(tmp_path: Path, path: Path):  # type: ignore[no-untyped-def]
     import datetime as dt
 
-    from audiofeed.catalog import Episode
+    from audiofeed.show.catalog import Episode
 
     return Episode(
         path=tmp_path / "episodes" / "x.md",
@@ -456,7 +456,7 @@ def test_media_published_elsewhere_keeps_its_absolute_url(fresh_show: Show) -> N
 def test_people_filters_match_the_people_macros() -> None:
     """The packaged pages use Python filters for people (fast on a big index); an
     override may still import ``_people.html``: both give the same HTML."""
-    from audiofeed.catalog import Person
+    from audiofeed.show.catalog import Person
     from audiofeed.site import render as site_render
 
     templates = site_render.Templates(Path("/nonexistent-show"))

@@ -5,7 +5,7 @@
 Each run copies a published demo show, applies the same edit as tests/test_crash.py (a
 description, a re-titled session, a replaced and an added recording, a removed session)
 and publishes it with --prune, killed with SIGKILL either at a random named checkpoint
-(audiofeed/checkpoint.py, in a forked child) or after a random delay (a real
+(audiofeed/common/checkpoint.py, in a forked child) or after a random delay (a real
 ``python -m audiofeed publish`` subprocess, so kills land anywhere: inside a write, an
 fsync, the tagger). After each kill it checks what tests/support/crash.py checks (live
 feeds and pages old or new, enclosures complete, sources untouched), publishes again and

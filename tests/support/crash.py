@@ -1,5 +1,5 @@
 """Crash-safety harness: a show published once ("old"), then changed ("new") and published
-again with SIGKILL at a named checkpoint (audiofeed/checkpoint.py) or after a delay.
+again with SIGKILL at a named checkpoint (audiofeed/common/checkpoint.py) or after a delay.
 
 After every kill: each live feed and page is byte-for-byte the old or the new one, every
 enclosure (and transcript, cover) a live feed names exists with its published size and
@@ -237,8 +237,6 @@ def fork_cli(show: Path, *args: str, env: dict[str, str] | None = None) -> tuple
     """Run the audiofeed CLI in a forked child (no interpreter start-up: ~10x faster than a
     subprocess); returns (exit code or -signal, stderr). The child is a whole process, so
     SIGKILL at a checkpoint ends it exactly as it would end ``audiofeed publish``."""
-    import audiofeed.cli
-    import audiofeed.publish  # noqa: F401 - imported once here, not in every child
 
     err = show.parent / f"{show.name}.stderr"
     pid = os.fork()
@@ -251,8 +249,8 @@ def fork_cli(show: Path, *args: str, env: dict[str, str] | None = None) -> tuple
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, 1)
             os.dup2(fd, 2)
-            from audiofeed import checkpoint
             from audiofeed.cli import cli
+            from audiofeed.common import checkpoint
 
             checkpoint._seen.clear()
             try:

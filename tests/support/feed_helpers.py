@@ -7,9 +7,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from audiofeed import catalog as catalog_mod
-from audiofeed import config as config_mod
-from audiofeed import feed, mastering, shownotes
+from audiofeed import feed, shownotes
+from audiofeed.publish import mastering
+from audiofeed.show import catalog as catalog_mod
+from audiofeed.show import config as config_mod
 
 NS = {
     "itunes": feed.ITUNES_NS,

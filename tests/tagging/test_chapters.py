@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from audiofeed import media
-from audiofeed.catalog import Chapter
 from audiofeed.errors import MediaError
 from audiofeed.media import chapters
+from audiofeed.show.catalog import Chapter
 
 
 def test_json_chapters_file():

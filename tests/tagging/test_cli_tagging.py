@@ -161,8 +161,8 @@ def test_new_from_audio_reads_every_field(show):
     shutil.copy(copy, target)
     result = invoke("new", "--from-audio", "recordings/imported.m4b", "--slug", "imported")
     assert result.exit_code == 0, result.output
-    from audiofeed import catalog as catalog_mod
-    from audiofeed import config as config_mod
+    from audiofeed.show import catalog as catalog_mod
+    from audiofeed.show import config as config_mod
 
     catalog = catalog_mod.load(config_mod.load(show / "config.toml"))
     episode = next(e for e in catalog.episodes if e.slug == "imported")

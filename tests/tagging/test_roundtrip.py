@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from audiofeed import media
-from audiofeed.catalog import Chapter
-from audiofeed.config import TagSettings
 from audiofeed.media import images
+from audiofeed.show.catalog import Chapter
+from audiofeed.show.config import TagSettings
 
 from .conftest import FORMATS, ffprobe, ffprobe_tags, pcm_md5, sha
 

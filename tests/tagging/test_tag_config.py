@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from audiofeed import config as config_mod
 from audiofeed.errors import ValidationError
+from audiofeed.show import config as config_mod
 
 BASE = """
 [podcast]

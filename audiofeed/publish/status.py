@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import catalog as catalog_mod
-from . import config as config_mod
+from ..errors import Problem
+from ..show import catalog as catalog_mod
+from ..show import config as config_mod
+from ..storage import RemoteSettings, open_backend
 from .check import recording_problems
-from .errors import Problem
 from .state import MANIFEST_KEY, Manifest
-from .storage import RemoteSettings, open_backend
 
 STATES = ("published", "ready", "waiting", "broken", "do-not-record")
 

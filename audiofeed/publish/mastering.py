@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .catalog import Catalog, Episode
-from .config import Config
-from .errors import MediaError, Problem
+from ..errors import MediaError, Problem
+from ..show.catalog import Catalog, Episode
+from ..show.config import Config
 from .state import ProbeCache
 
 log = logging.getLogger("audiofeed")
@@ -62,7 +62,7 @@ def default_jobs() -> int:
 
 def job_for(config: Config, episode: Episode, sha256: str) -> Any:
     """The mastering job of an episode's recording."""
-    from .media.master import Job
+    from ..media.master import Job
 
     assert episode.audio is not None
     start, end = episode.trim
@@ -86,8 +86,8 @@ def prepare(
     progress: MasterProgress | None = None,
 ) -> tuple[dict[Path, Mastered], list[Problem]]:
     """Master what needs it; episode file -> what it publishes, and the problems found."""
-    from .media import master as master_mod
-    from .media import sha256_file
+    from ..media import master as master_mod
+    from ..media import sha256_file
 
     folder = config.root / MASTER_DIR
     _clean_temp(folder)
@@ -146,7 +146,7 @@ def _result(episode: Episode, result: tuple[Path | None, dict[str, Any]]) -> Mas
 def _run(
     todo: list[tuple[Episode, Any]], jobs: int, progress: MasterProgress | None
 ) -> dict[Path, Any]:
-    from .media.master import master
+    from ..media.master import master
 
     sizes = {e.path: _size(e.audio) for e, _ in todo}
     if progress:
@@ -292,8 +292,8 @@ class Preview:
 def preview(config: Config, episode: Episode) -> Preview:
     """The published file's type, duration and (estimated) size; with ``master = false``, a
     warning when the recording is off target. Analyses (cached) but never encodes."""
-    from .media import master as master_mod
-    from .media import probe, sha256_file
+    from ..media import master as master_mod
+    from ..media import probe, sha256_file
 
     source = episode.audio
     assert source is not None

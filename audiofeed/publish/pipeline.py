@@ -12,31 +12,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import catalog as catalog_mod
-from . import config as config_mod
-from . import deploy, frontmatter, media, shownotes, site, unchanged
+from .. import media, shownotes, site
+from ..common.checkpoint import checkpoint
+from ..common.codestamp import code_digest
+from ..common.memo import Recall
+from ..errors import ConfigError, MediaError, Problem, ValidationError
+from ..show import catalog as catalog_mod
+from ..show import config as config_mod
+from ..show import frontmatter
+from ..show.catalog import Catalog, Episode
+from ..show.config import Config
+from ..show.destination import sources_inside
+from ..storage import Backend, RemoteSettings, open_backend, plan
+from . import deploy, unchanged
 from .build import FEED_KEY, STATE_DIR, Builder, latest_copy
-from .catalog import Catalog, Episode
-from .checkpoint import checkpoint
-from .codestamp import code_digest
-from .config import Config
 from .deploy import Applied, NoProgress, Progress, apply, check_unknown, remote_state, verify
-from .destination import sources_inside
-from .errors import ConfigError, MediaError, Problem, ValidationError
-from .memo import Recall
 from .report import Report, error_report
-from .state import (
-    MANIFEST_KEY,
-    Manifest,
-    Memo,
-    write_atomic,
-)
-from .storage import (
-    Backend,
-    RemoteSettings,
-    open_backend,
-    plan,
-)
+from .state import MANIFEST_KEY, Manifest, Memo, write_atomic
 from .tagging import media_tags
 
 log = logging.getLogger("audiofeed")

@@ -12,12 +12,12 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from . import media
-from .catalog import Episode
-from .config import Config, TagSettings
-from .errors import MediaError
-from .media.images import mime_of
-from .shownotes import ShowNotes
+from .. import media
+from ..errors import MediaError
+from ..media.images import mime_of
+from ..show.catalog import Episode
+from ..show.config import Config, TagSettings
+from ..shownotes import ShowNotes
 
 FEED_KEY = "feed.xml"
 TAG_FORMAT = 2  # bump when the way tags are written changes: every recording is re-tagged

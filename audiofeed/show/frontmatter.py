@@ -12,9 +12,9 @@ from typing import Any
 
 import tomlkit
 
-from .errors import EpisodeError
-from .memo import Recall
-from .safetext import clean_text, clean_tree
+from ..common.memo import Recall
+from ..common.safetext import clean_text, clean_tree
+from ..errors import EpisodeError
 
 DELIMITER = "+++"
 

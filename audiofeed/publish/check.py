@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import catalog as catalog_mod
-from . import config as config_mod
-from . import feed, mastering, media, rules, shownotes
-from .catalog import Catalog
-from .errors import AudiofeedError, Problem
+from .. import feed, media, rules, shownotes
+from ..errors import AudiofeedError, Problem
+from ..show import catalog as catalog_mod
+from ..show import config as config_mod
+from ..show.catalog import Catalog
+from . import mastering
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import Problem
+from ..errors import Problem
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -56,7 +56,7 @@ def _mime(value: str | None) -> str:
 def check_published(config_path: Path, base_url: str | None = None) -> tuple[list[Problem], str]:
     """``check --remote``: the problems with every feed config.toml declares, as published at
     ``base_url`` (from config.toml unless given), and the line to print when there are none."""
-    from .config import load
+    from ..show.config import load
 
     config = load(config_path)
     base = base_url.rstrip("/") + "/" if base_url else config.publish.base_url

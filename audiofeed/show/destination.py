@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .paths import RealPaths, inside
+from ..common.paths import RealPaths, inside
 
 #: optional [publish] keys for s3:// destinations (None: the SDK's standard chain decides)
 STORAGE_KEYS = ("endpoint_url", "region", "addressing_style", "acl", "storage_class", "profile")

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import AudiofeedError, Problem, ValidationError
+from ..storage import Action, Plan
+from ..storage.plan import STAGE_NAMES
 from .deploy import Applied
-from .errors import AudiofeedError, Problem, ValidationError
-from .storage import Action, Plan
-from .storage.plan import STAGE_NAMES
 
 
 @dataclass

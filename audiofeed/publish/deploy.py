@@ -21,10 +21,9 @@ from itertools import groupby
 from pathlib import Path
 from typing import Protocol
 
-from .checkpoint import checkpoint
-from .errors import AudiofeedError, StorageError
-from .state import MANIFEST_KEY, Manifest, write_atomic
-from .storage import (
+from ..common.checkpoint import checkpoint
+from ..errors import AudiofeedError, StorageError
+from ..storage import (
     Action,
     Artifact,
     Backend,
@@ -34,7 +33,8 @@ from .storage import (
     cache_control_for,
     content_type_for,
 )
-from .storage.plan import STAGE_FEED
+from ..storage.plan import STAGE_FEED
+from .state import MANIFEST_KEY, Manifest, write_atomic
 
 try:
     import fcntl

@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from .errors import EpisodeError
+from ..errors import EpisodeError
 
 _TIMING = re.compile(
     r"^(\s*)((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})(\s*-->\s*)((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})(.*)$"

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .. import __version__
 
 PACKAGE = Path(__file__).resolve().parent
 

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..common.paths import RealPaths, inside
+from ..common.safetext import clean_tree
+from ..errors import ConfigError, Problem, ValidationError
 from .configpath import CONFIG_NAME, find  # noqa: F401 - re-exported
 from .destination import STORAGE_KEYS, is_secret_key, storage_settings
-from .errors import ConfigError, Problem, ValidationError
 from .feedconfig import (  # noqa: F401 - re-exported
     MAIN_FEED_KEY,
     ChannelPerson,
@@ -24,8 +26,6 @@ from .feedconfig import (  # noqa: F401 - re-exported
 )
 from .masterconfig import MasterSettings
 from .masterconfig import parse as master_settings
-from .paths import RealPaths, inside
-from .safetext import clean_tree
 
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

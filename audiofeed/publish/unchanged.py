@@ -27,8 +27,8 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from .codestamp import code_files
-from .paths import RealPaths, inside
+from ..common.codestamp import code_files
+from ..common.paths import RealPaths, inside
 
 RECORD = Path(".audiofeed") / "published.json"
 MANIFEST_KEY = ".audiofeed/manifest.json"
@@ -160,8 +160,8 @@ def record_publish(
     run must show them again."""
     import dataclasses
 
+    from ..storage import Action, Plan
     from .state import MANIFEST_KEY as manifest_key
-    from .storage import Action, Plan
 
     options = {"destination": destination, "base_url": base_url, "profile": profile}
     key = request_key(config.path, {**options, "prune": prune})
@@ -276,8 +276,8 @@ def _s3_manifest_sha256(destination: str, target: Any) -> str | None:
     backend (boto3), with the settings the record was made with."""
     if not isinstance(target, dict):
         return None
-    from .storage import RemoteSettings
-    from .storage.s3 import S3Backend
+    from ..storage import RemoteSettings
+    from ..storage.s3 import S3Backend
 
     settings = RemoteSettings(
         endpoint_url=target.get("endpoint_url"),

@@ -11,35 +11,17 @@ import re
 import shutil
 from pathlib import Path
 
-from . import cues, feed, mastering, media, rules, shownotes, site
-from .catalog import Catalog, Episode, about_episode
-from .checkpoint import checkpoint
-from .codestamp import code_digest
-from .config import Config
-from .errors import EpisodeError, MediaError, Problem, ValidationError
-from .memo import Recall
-from .state import (
-    MANIFEST_KEY,
-    Manifest,
-    MediaRecord,
-    Memo,
-    ProbeCache,
-    TaggedIndex,
-    write_atomic,
-)
-from .storage import (
-    Artifact,
-    RemoteObject,
-    cache_control_for,
-    content_type_for,
-)
-from .storage.plan import (
-    STAGE_ASSET,
-    STAGE_FEED,
-    STAGE_MANIFEST,
-    STAGE_MEDIA,
-    STAGE_PAGE,
-)
+from .. import feed, media, rules, shownotes, site
+from ..common.checkpoint import checkpoint
+from ..common.codestamp import code_digest
+from ..common.memo import Recall
+from ..errors import EpisodeError, MediaError, Problem, ValidationError
+from ..show.catalog import Catalog, Episode, about_episode
+from ..show.config import Config
+from ..storage import Artifact, RemoteObject, cache_control_for, content_type_for
+from ..storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA, STAGE_PAGE
+from . import cues, mastering
+from .state import MANIFEST_KEY, Manifest, MediaRecord, Memo, ProbeCache, TaggedIndex, write_atomic
 from .tagging import chapter_images, media_fingerprint, media_tags
 
 log = logging.getLogger("audiofeed")

@@ -11,8 +11,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import AudiofeedError
-from .storage.types import content_type_for
+from ..errors import AudiofeedError
+from .types import content_type_for
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..common.memo import Recall
+from ..common.paths import RealPaths
+from ..errors import AudiofeedError, Problem, ValidationError
 from . import frontmatter
 from .config import Config, file_inside, local_file
 from .episode_parts import Chapter, Link, PartsReader, Person, parse_timestamp
-from .errors import AudiofeedError, Problem, ValidationError
 from .masterconfig import MasterSettings
 from .masterconfig import for_episode as master_for_episode
-from .memo import Recall
-from .paths import RealPaths
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 EPISODE_TYPES = ("full", "trailer", "bonus")

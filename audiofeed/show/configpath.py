@@ -1,5 +1,5 @@
 """Where the show's config.toml is: found without importing the config parser, so a
-no-op publish (``audiofeed.unchanged``) can answer before ``config`` is even loaded."""
+no-op publish (``audiofeed.publish.unchanged``) can answer before ``config`` is even loaded."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def find(start: Path) -> Path:
         candidate = folder / CONFIG_NAME
         if candidate.is_file():
             return candidate
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     raise ConfigError(
         f"no {CONFIG_NAME} here or in any parent folder; run 'audiofeed init DIR' or pass --config",

@@ -8,10 +8,10 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from ..common.files import write_atomic
+from ..errors import AudiofeedError
 from . import frontmatter
 from .catalog import new_guid, slugify
-from .errors import AudiofeedError
-from .state import write_atomic
 
 CONFIG_TEMPLATE = """\
 # audiofeed show configuration; see docs/show-format.md

@@ -1,0 +1,1 @@
+"""Foundation shared by every stage: memos, code stamp, paths, text hygiene, atomic files."""

@@ -1,0 +1,1 @@
+"""Orchestration: build every artifact, plan, apply to the destination, record the result."""

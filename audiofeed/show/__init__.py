@@ -1,0 +1,1 @@
+"""The show: config.toml and episode files -> frozen dataclasses, validated; front-matter edits."""
