@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import catalog as catalog_mod
+from . import commit, deploy, frontmatter, media, shownotes, site, unchanged
 from . import config as config_mod
-from . import deploy, frontmatter, media, shownotes, site, unchanged
 from .build import FEED_KEY, STATE_DIR, Builder, latest_copy
 from .catalog import Catalog, Episode
 from .checkpoint import checkpoint
@@ -64,6 +64,7 @@ class Options:
     base_url: str | None = None
     destination: str | None = None  # --to: overrides publish.destination
     profile: str | None = None  # --profile: overrides publish.profile
+    allow_removal: tuple[str, ...] = ()  # --allow-removal: live episodes to drop on purpose
 
 
 def load_show(config_path: Path, base_url: str | None = None) -> tuple[Config, Catalog]:
@@ -157,9 +158,13 @@ def _publish(
         raise ConfigError(danger, path=config.path, field="publish.destination")
     backend = backend or open_backend(destination, config.root, settings_for(config, options))
     log.info("reading published state from %s", backend.describe())
-    manifest_bytes = backend.get(MANIFEST_KEY)
+    guids = {e.guid for e in catalog.episodes if e.guid}
+    start, folder = commit.begin(
+        backend, config.root, guids, options.allow_removal, options.dry_run
+    )
+    manifest_bytes = start.data
     manifest = Manifest.from_bytes(manifest_bytes)
-    remote = remote_state(manifest, backend.list(), manifest_bytes)
+    remote = commit.comparable(remote_state(manifest, backend.list(), manifest_bytes), start)
     builder = Builder(config, catalog, manifest, remote, retag=options.retag)
     artifacts = builder.build()
     checkpoint("built")
@@ -183,10 +188,10 @@ def _publish(
         foreign=foreign,
     )
     if not options.dry_run:
-        the_plan = report.plan = deploy.forget_overwritten(
-            the_plan, manifest, backend, builder.build_dir
-        )
-        report.applied = apply(the_plan, backend, progress)
+        run = commit.Commit(backend, start, folder, report.warnings)
+        new_core = next(a for a in artifacts if a.key == MANIFEST_KEY).path.read_bytes()
+        the_plan = report.plan = run.prepare(the_plan, new_core)
+        report.applied = run.run(the_plan, progress)
         checkpoint("applied")
         builder.clean()
         unchanged.record_publish(

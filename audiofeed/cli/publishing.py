@@ -17,11 +17,21 @@ from .base import Live, _config_path, _rel, cli, render_problem, setup_logging
 @click.option("--base-url", help="Override publish.base_url from config.toml.")
 @click.option("--to", "destination", help="Override publish.destination: DIR or s3://BUCKET/PATH.")
 @click.option("--profile", help="AWS profile for s3:// (else AWS_PROFILE, env vars, a role).")
+@click.option(
+    "--allow-removal",
+    metavar="GUID",
+    multiple=True,
+    help="Drop this live episode (guid or slug; repeatable) though this folder never "
+    "published it: without it, a folder that lacks live episodes stops (a stale clone).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (for CI).")
 @click.pass_context
 def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
     """Tag copies of the recordings, build the feed, publish what changed (feed last).
-    s3:// credentials: the AWS standard chain only (environment, profile, role)."""
+    s3:// credentials: the AWS standard chain only (environment, profile, role).
+
+    The manifest is written with a conditional write: if another publish got there
+    first, this one stops and nothing of it goes live (pull, then publish again)."""
     from ..unchanged import quick_lines  # light: decides a no-op publish without the build
 
     if (lines := quick_lines(_config_path(ctx), as_json, options)) is not None:
