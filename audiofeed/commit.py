@@ -35,7 +35,15 @@ from .checkpoint import checkpoint
 from .deploy import Applied, NoProgress, Progress, apply
 from .errors import ConcurrentPublishError, Problem, RemovalError, StorageError
 from .state import MANIFEST_KEY, Manifest, write_atomic
-from .storage import Backend, Plan, RemoteObject, Tagged, cache_control_for, content_type_for
+from .storage import (
+    Action,
+    Backend,
+    Plan,
+    RemoteObject,
+    Tagged,
+    cache_control_for,
+    content_type_for,
+)
 
 log = logging.getLogger("audiofeed")
 
@@ -268,24 +276,29 @@ class Commit:
         self.stamp: dict[str, str] = {}
 
     def needed(self, the_plan: Plan, new_core: bytes) -> bool:
-        others = [a for a in the_plan.actions if a.key != MANIFEST_KEY and a.kind != "skip"]
-        return bool(others) or new_core != self.start_core or bool(self.start.lease)
+        """Whether this run must commit: it writes in place or deletes, or the manifest
+        says something new. Re-uploading a content-addressed object alone (one deleted
+        behind audiofeed's back) changes nothing anyone else could see: no commit."""
+        late = [a for a in the_plan.actions if a.key != MANIFEST_KEY and in_place(a)]
+        return bool(late) or new_core != self.start_core or bool(self.start.lease)
 
-    def prepare(self, the_plan: Plan, new_core: bytes) -> Plan:
+    def prepare(self, the_plan: Plan, new_core: bytes, *, dry_run: bool = False) -> Plan:
         """The plan to apply: the manifest uploaded (stamped with who publishes when)
-        whenever anything changes, else skipped even though the stamps differ. Its build
-        file then holds what will be live (``unchanged`` records that)."""
+        whenever anything changes, else skipped even though the stamps differ. Unless
+        ``dry_run``, its build file then holds what will be live (``unchanged`` records
+        that)."""
         art = next(a.artifact for a in the_plan.actions if a.key == MANIFEST_KEY)
         assert art is not None and art.path is not None
         if not self.needed(the_plan, new_core):
             self.final = None
-            if self.live is not None:
+            if self.live is not None and not dry_run:
                 write_atomic(art.path, self.live)
             return the_plan
         self.stamp = publisher(self.state.owner)
         new = Manifest.from_bytes(new_core)
         self.final = dataclasses.replace(new, published=self.stamp).to_bytes()
-        write_atomic(art.path, self.final)
+        if not dry_run:
+            write_atomic(art.path, self.final)
         size, sha = len(self.final), hashlib.sha256(self.final).hexdigest()
         art = dataclasses.replace(art, size=size, sha256=sha)
         actions = tuple(
@@ -303,15 +316,16 @@ class Commit:
         deletions and the final manifest. Raises ConcurrentPublishError when another
         publish committed first: nothing of this run is then visible."""
         progress = Phases(progress or NoProgress(), the_plan)
+        actions = [a for a in the_plan.actions if a.key != MANIFEST_KEY and a.kind != "skip"]
+        early = [a for a in actions if not in_place(a)]
+        late = [a for a in actions if in_place(a)]
         if self.final is None:
+            applied = apply(Plan(tuple(early)), self.backend, progress)
             progress.done()
-            return Applied()
+            return applied
         self.strong = enforced(self.backend, self.state)
         if not self.strong:
             self.warnings.append(weak_warning(self.backend.describe()))
-        actions = [a for a in the_plan.actions if a.key != MANIFEST_KEY]
-        early = [a for a in actions if a.kind == "upload" and CONTENT_ADDRESSED.search(a.key)]
-        late = [a for a in actions if a.kind != "skip" and a not in early]
         applied = [apply(Plan(tuple(early)), self.backend, progress)]
         if late:
             new = Manifest.from_bytes(self.final)
@@ -385,6 +399,14 @@ class Commit:
             f"destination; {gone}; {AGAIN}",
             path=where,
         )
+
+
+def in_place(action: Action) -> bool:
+    """A deletion, or an upload under a key that does not name its bytes (pages, feeds):
+    what only the holder of the commit may do."""
+    if action.kind == "skip":
+        return False
+    return action.kind == "delete" or not CONTENT_ADDRESSED.search(action.key)
 
 
 class Leased:

@@ -187,10 +187,10 @@ def _publish(
         warnings=list(catalog.warnings),
         foreign=foreign,
     )
+    run = commit.Commit(backend, start, folder, report.warnings)
+    new_core = next(a for a in artifacts if a.key == MANIFEST_KEY).path.read_bytes()
+    the_plan = report.plan = run.prepare(the_plan, new_core, dry_run=options.dry_run)
     if not options.dry_run:
-        run = commit.Commit(backend, start, folder, report.warnings)
-        new_core = next(a for a in artifacts if a.key == MANIFEST_KEY).path.read_bytes()
-        the_plan = report.plan = run.prepare(the_plan, new_core)
         report.applied = run.run(the_plan, progress)
         checkpoint("applied")
         builder.clean()

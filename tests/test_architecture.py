@@ -32,6 +32,10 @@ MUST_NOT_IMPORT = {
     "rules": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "destination": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "deploy": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    # the commit point: the manifest, storage and deploy, nothing of the show's stages
+    "commit": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    "durable": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"}
+    | {"storage", "errors", "state"},
     "report": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "remote_check": {"catalog", "media", "feed", "site", "publish", "cli"},
     "progress": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},

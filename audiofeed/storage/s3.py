@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import ConcurrentPublishError, StorageError
+from ..errors import StorageError
 from . import sigv4
-from .base import BytesCallback, RemoteObject, RemoteSettings, Tagged, TransferCancelled
+from .base import BytesCallback, RemoteObject, RemoteSettings, TransferCancelled
 from .s3codes import CREDENTIAL_CODES, CREDENTIALS_HINT, DENIED_CODES, MISSING_BUCKET_CODES
+from .s3cond import ConditionalWrites
 
 #: S3 bucket names (and the looser names other servers accept: dots, upper case for B2 …).
 BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$")
@@ -63,9 +64,10 @@ def sdk_checksums(endpoint_url: str | None) -> dict[str, str]:
     return {"request_checksum_calculation": "when_required"}
 
 
-class S3Backend:
+class S3Backend(ConditionalWrites):
     """Publishes into ``bucket`` under ``prefix``: direct signed requests where the
-    environment says everything (``storage.sigv4``), boto3 for the rest."""
+    environment says everything (``storage.sigv4``), boto3 for the rest (and for the
+    manifest's conditional writes, ``s3cond``)."""
 
     def __init__(self, url: str, settings: RemoteSettings | None = None):
         self.bucket, self.prefix = parse_url(url)
@@ -464,59 +466,6 @@ class S3Backend:
     def delete(self, key: str) -> None:
         with self._errors("delete", key):
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
-
-    # -- the commit point (docs/reliability.md, "Two publishers"): boto3 only --------------
-    def get_tagged(self, key: str) -> Tagged:
-        """The object's bytes and ETag, by one GET (absent: both None)."""
-        from botocore.exceptions import ClientError
-
-        with self._errors("read", key):
-            try:
-                resp = self.quick.get_object(Bucket=self.bucket, Key=self._key(key))
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                    return Tagged(None, None)
-                raise
-            return Tagged(resp["Body"].read(), resp.get("ETag"))
-
-    def put_if(
-        self, key: str, data: bytes, expected: str | None, *, content_type: str, cache_control: str
-    ) -> str:
-        """``PutObject`` with ``If-Match: expected`` (``If-None-Match: *`` for None); a 412
-        ``PreconditionFailed`` (or AWS's 409 ``ConditionalRequestConflict``, a concurrent
-        conditional write) raises ``ConcurrentPublishError``."""
-        import hashlib
-
-        from botocore.exceptions import ClientError
-
-        extra: dict[str, Any] = {
-            "ContentType": content_type,
-            "CacheControl": cache_control,
-            "Metadata": {SHA256_META: hashlib.sha256(data).hexdigest()},
-            **({"IfMatch": expected} if expected is not None else {"IfNoneMatch": "*"}),
-        }
-        if self.settings.acl:
-            extra["ACL"] = self.settings.acl
-        if self.settings.storage_class:
-            extra["StorageClass"] = self.settings.storage_class
-        with self._errors("upload", key):
-            try:
-                resp = self.client.put_object(
-                    Bucket=self.bucket, Key=self._key(key), Body=data, **extra
-                )
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code")
-                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                if code in ("PreconditionFailed", "ConditionalRequestConflict") or status == 412:
-                    raise ConcurrentPublishError(
-                        f"{key} changed since this publish read it ({code or status})",
-                        path=self.describe(),
-                    ) from None
-                raise
-            etag = resp.get("ETag")
-            if not etag:  # a store that does not answer with it: ask
-                etag = self.client.head_object(Bucket=self.bucket, Key=self._key(key))["ETag"]
-            return str(etag)
 
 
 def _subscriber(callback: BytesCallback) -> Any:
