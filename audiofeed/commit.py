@@ -103,6 +103,12 @@ class FolderState:
         self.save()
 
 
+def at(where: str) -> dict[str, str]:
+    """Where an error happened: a folder as a path (the CLI shows it relative), an S3
+    destination as the first part of the line (a path would mangle ``s3://``)."""
+    return {"field": where} if where.startswith("s3://") else {"path": where}
+
+
 def publisher(owner: str) -> dict[str, str]:
     """Who commits, for the next publisher's messages: host, user, time (never a secret)."""
     try:
@@ -116,8 +122,8 @@ def publisher(owner: str) -> dict[str, str]:
 def who(manifest: Manifest) -> str:
     p = manifest.published
     if not p:
-        return "a publish that recorded no name (an older audiofeed)"
-    return f"{p.get('host', '?')} ({p.get('user', '?')}) at {p.get('at', '?')}"
+        return "an older audiofeed (no name recorded)"
+    return f"{p.get('host', '?')} by {p.get('user', '?')} at {p.get('at', '?')}"
 
 
 def core_bytes(data: bytes | None) -> bytes:
@@ -135,9 +141,10 @@ def begin(
     live = Manifest.from_bytes(start.data)
     folder = FolderState(root)
     where = backend.describe()
-    check_removals(live, guids, folder.known, allowed, where)
     if not dry_run:
         check_lease(live, folder.owner, where)
+    check_removals(live, guids, folder.known, allowed, where)
+    if not dry_run:
         folder.remember(guids)
     return start, folder
 
@@ -166,7 +173,7 @@ def check_lease(live: Manifest, owner: str, where: str) -> None:
             f"a publish from {who(live)} is still writing pages and feeds (until "
             f"{ends.replace('+00:00', 'Z')} at the latest); run publish again when it has "
             "finished",
-            path=where,
+            **at(where),
         )
     log.info("taking over from %s, whose publish stopped half-way", who(live))
 
@@ -185,9 +192,9 @@ def check_removals(
         listed = ", ".join(f"{names[g]!r} (guid {g})" for g in unknown)
         raise RemovalError(
             f"the live feed has {len(unknown)} episode(s) this folder does not have: {listed}, "
-            f"published by {who(live)}; {AGAIN}, or remove them on purpose with "
+            f"last published from {who(live)}; {AGAIN}, or remove them on purpose with "
             "--allow-removal GUID (once per episode)",
-            path=where,
+            **at(where),
         )
     return missing
 
@@ -389,15 +396,17 @@ class Commit:
             now = Manifest.from_bytes(self.backend.get_tagged(MANIFEST_KEY).data)
             by = who(now)
         except StorageError:
-            by = "another publish"
+            by = "unknown"
         if what == "commit":
             gone = "nothing of this run went live (its new media stay unreferenced until --prune)"
         else:  # lost the lease while writing in place (stalled past it): rare, see the docs
             gone = "pages and feeds of this run may be live beside theirs"
+        if not self.strong:  # the warning of a successful run would not be printed
+            gone += "; this store ignores conditional writes (caught here by re-reading)"
         return ConcurrentPublishError(
-            f"another publish got there first: {by} published after this one read the "
+            f"another publish got there first (from {by}) after this one read the "
             f"destination; {gone}; {AGAIN}",
-            path=where,
+            **at(where),
         )
 
 

@@ -78,7 +78,7 @@ class ConditionalWrites:
                 if code in LOST_CODES or status == 412:
                     raise ConcurrentPublishError(
                         f"{key} changed since this publish read it ({code or status})",
-                        path=self.describe(),
+                        field=self.describe(),
                     ) from None
                 raise
             etag = resp.get("ETag")

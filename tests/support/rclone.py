@@ -174,7 +174,7 @@ def run_rclone_s3(*, ready_timeout: float = 30.0, attempts: int = 3) -> Iterator
         for attempt in range(1, attempts + 1):
             s3_port, http_port = free_ports(2)
             log = workdir / "rclone.log"
-            common = ["--dir-cache-time", "0s", "--poll-interval", "0"]
+            common: list[str] = []
             s3 = _launch(
                 ["serve", "s3", str(data), "--addr", f"127.0.0.1:{s3_port}",
                  "--auth-key", f"{ACCESS_KEY},{SECRET_KEY}", *common],
