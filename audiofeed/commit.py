@@ -384,7 +384,7 @@ class Commit:
         """Re-read, compare, write, read back: the best a store without conditions allows."""
         if self.backend.get_tagged(MANIFEST_KEY).etag != self.etag:
             raise ConcurrentPublishError(f"{MANIFEST_KEY} changed since this publish read it")
-        self.backend.put_if(MANIFEST_KEY, data, self.etag, **kind)  # the store ignores If-Match
+        self.backend.put_if(MANIFEST_KEY, data, self.etag, force=True, **kind)
         back = self.backend.get_tagged(MANIFEST_KEY)
         if back.data != data or back.etag is None:
             raise ConcurrentPublishError(f"{MANIFEST_KEY} was overwritten by another publish")

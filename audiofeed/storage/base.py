@@ -96,10 +96,18 @@ class Backend(Protocol):
         ...
 
     def put_if(
-        self, key: str, data: bytes, expected: str | None, *, content_type: str, cache_control: str
+        self,
+        key: str,
+        data: bytes,
+        expected: str | None,
+        *,
+        content_type: str,
+        cache_control: str,
+        force: bool = False,
     ) -> str:
         """Store ``data`` under ``key`` only if the object is still at version ``expected``
         (``None``: only if there is none), atomically; the new version token. Raises
         ``ConcurrentPublishError`` when the condition fails. A store that ignores
-        conditional writes stores regardless: ``commit.probe`` finds that out."""
+        conditional writes stores regardless: ``commit.probe`` finds that out. ``force``
+        sends no condition at all (for such a store)."""
         ...

@@ -139,7 +139,14 @@ class LocalBackend:
         return Tagged(data, hashlib.sha256(data).hexdigest() if data is not None else None)
 
     def put_if(
-        self, key: str, data: bytes, expected: str | None, *, content_type: str, cache_control: str
+        self,
+        key: str,
+        data: bytes,
+        expected: str | None,
+        *,
+        content_type: str,
+        cache_control: str,
+        force: bool = False,
     ) -> str:
         """Compare and replace under an exclusive lock on ``LOCK_KEY`` (every publisher of
         this folder on this machine, or on a file system with working ``flock``, takes
@@ -153,7 +160,7 @@ class LocalBackend:
                 if fcntl is not None:
                     fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # held for a few ms at most
                 current = self.get_tagged(key).etag
-                if current != expected:
+                if current != expected and not force:
                     raise ConcurrentPublishError(
                         f"{key} changed since this publish read it", path=self.root
                     )

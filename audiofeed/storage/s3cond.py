@@ -53,7 +53,14 @@ class ConditionalWrites:
             return Tagged(resp["Body"].read(), resp.get("ETag"))
 
     def put_if(
-        self, key: str, data: bytes, expected: str | None, *, content_type: str, cache_control: str
+        self,
+        key: str,
+        data: bytes,
+        expected: str | None,
+        *,
+        content_type: str,
+        cache_control: str,
+        force: bool = False,
     ) -> str:
         """``PutObject`` with ``If-Match: expected`` (``If-None-Match: *`` for None) and a
         Content-MD5 every S3-compatible store checks; a 412 ``PreconditionFailed`` (or
@@ -63,8 +70,9 @@ class ConditionalWrites:
             "ContentType": content_type,
             "CacheControl": cache_control,
             "Metadata": {SHA256_META: hashlib.sha256(data).hexdigest()},
-            **({"IfMatch": expected} if expected is not None else {"IfNoneMatch": "*"}),
         }
+        if not force:  # force: a store that ignores (or refuses) the conditions
+            extra.update({"IfMatch": expected} if expected is not None else {"IfNoneMatch": "*"})
         if self.settings.acl:
             extra["ACL"] = self.settings.acl
         if self.settings.storage_class:
