@@ -29,7 +29,14 @@ def seaweedfs() -> Iterator[SeaweedFS]:
 
     ``.endpoint``, ``.access_key``, ``.secret_key``, ``.pid``, ``.client()`` (boto3),
     ``.public_url(bucket, key)``. Tests share it: use a bucket name of your own.
+
+    ``AUDIOFEED_TEST_S3=rclone`` runs these tests against ``rclone serve s3`` instead (see
+    docs/testing.md for what differs there).
     """
+    if os.environ.get("AUDIOFEED_TEST_S3") == "rclone":
+        with run_rclone_s3() as other:
+            yield other  # type: ignore[misc]
+        return
     with run_seaweedfs() as srv:
         yield srv
 
