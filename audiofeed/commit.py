@@ -333,7 +333,8 @@ class Commit:
         self.strong = enforced(self.backend, self.state)
         if not self.strong:
             self.warnings.append(weak_warning(self.backend.describe()))
-        applied = [apply(Plan(tuple(early)), self.backend, progress)]
+        total = len(the_plan.uploads)
+        applied = [apply(Plan(tuple(early)), self.backend, progress, (0, total))]
         if late:
             new = Manifest.from_bytes(self.final)
             overwritten = {a.key for a in late if a.kind == "upload"} & set(self.start.objects)
@@ -342,15 +343,23 @@ class Commit:
             lease = {"owner": self.stamp["by"], "until": int(self.lease_until)}
             self.write(dataclasses.replace(new, objects=kept, lease=lease).to_bytes(), "commit")
             checkpoint("committed")
-            applied.append(apply(Plan(tuple(late)), Leased(self.backend, self.keep), progress))
+            leased = Leased(self.backend, self.keep)
+            done = (len(applied[0].uploaded), total)
+            applied.append(apply(Plan(tuple(late)), leased, progress, done))
         self.write(self.final, "final" if late else "commit")
         progress.file_done(MANIFEST_KEY, len(self.final))
         progress.done()
-        total = merged(applied)
-        total.uploaded.append(MANIFEST_KEY)
-        total.uploaded_bytes += len(self.final)
-        log.info("committed %s (%s bytes)", MANIFEST_KEY, f"{len(self.final):,}")
-        return total
+        result = merged(applied)
+        result.uploaded.append(MANIFEST_KEY)
+        result.uploaded_bytes += len(self.final)
+        log.info(
+            "uploaded %d/%d %s (%s bytes, committed)",
+            total,
+            total,
+            MANIFEST_KEY,
+            f"{len(self.final):,}",
+        )
+        return result
 
     def keep(self) -> None:
         """Before each in-place write: renew the lease when half of it is gone (a

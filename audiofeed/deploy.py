@@ -153,10 +153,16 @@ def _mime(value: str) -> str:
     return value.split(";")[0].strip().lower()
 
 
-def apply(the_plan: Plan, backend: Backend, progress: Progress | None = None) -> Applied:
+def apply(
+    the_plan: Plan,
+    backend: Backend,
+    progress: Progress | None = None,
+    numbering: tuple[int, int] | None = None,
+) -> Applied:
     """Upload stage by stage (media and art, pages, the feed, the manifest), each object
     verified by HEAD before the next stage starts, so nothing is referenced before it is
-    in place; then delete what --prune removes, after the new feed is live."""
+    in place; then delete what --prune removes, after the new feed is live. ``numbering``
+    (objects done before, objects in all): for log lines when a run applies in phases."""
     progress = progress or NoProgress()
     uploads = the_plan.uploads
     applied = Applied()
@@ -175,12 +181,12 @@ def apply(the_plan: Plan, backend: Backend, progress: Progress | None = None) ->
                         with lock:
                             applied.uploaded.append(action.key)
                             applied.uploaded_bytes += action.size
-                            n = len(applied.uploaded)
+                            n = len(applied.uploaded) + (numbering[0] if numbering else 0)
                         progress.file_done(action.key, action.size)
                         log.info(
                             "uploaded %d/%d %s (%s bytes, verified)",
                             n,
-                            len(uploads),
+                            numbering[1] if numbering else len(uploads),
                             action.key,
                             f"{action.size:,}",
                         )

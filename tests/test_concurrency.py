@@ -313,3 +313,29 @@ def test_a_rename_is_followed_by_an_fsync_of_its_folder(tmp_path: Path, monkeypa
     synced.clear()
     write_atomic(tmp_path / "state" / "x.json", b"{}")
     assert synced[-1] == str(tmp_path / "state") and len(synced) == 2  # the file, the folder
+
+
+def test_the_lease_is_renewed_by_a_conditional_write(tmp_path: Path) -> None:
+    """Half of the lease gone: the next in-place write first renews it, conditionally on
+    the commit's version; a manifest someone else wrote meanwhile fails that renewal."""
+    from audiofeed import commit
+    from audiofeed.state import Manifest
+    from audiofeed.storage import Tagged
+
+    backend = LocalBackend(tmp_path / "site")
+    state = commit.FolderState(tmp_path / "show")
+    run_ = commit.Commit(backend, Tagged(None, None), state, [])
+    leased = Manifest(lease={"owner": state.owner, "until": 0}).to_bytes()
+    run_.write(leased, "commit")
+    run_.lease_until = commit.time.time() + 1  # far less than half of LEASE_SECONDS left
+    run_.keep()
+    renewed = json.loads(backend.get(MANIFEST) or b"")["lease"]["until"]
+    assert renewed >= commit.time.time() + commit.LEASE_SECONDS - 5
+    run_.keep()  # plenty left: no write
+    assert backend.get_tagged(MANIFEST).etag == run_.etag
+
+    kind = {"content_type": "application/json", "cache_control": "no-store"}
+    backend.put_if(MANIFEST, b'{"version": 1}\n', run_.etag, **kind)  # another publisher
+    run_.lease_until = 0
+    with pytest.raises(ConcurrentPublishError, match="may be live beside theirs"):
+        run_.keep()
