@@ -353,7 +353,7 @@ class Commit:
         result.uploaded.append(MANIFEST_KEY)
         result.uploaded_bytes += len(self.final)
         log.info(
-            "uploaded %d/%d %s (%s bytes, committed)",
+            "uploaded %d/%d %s (%s bytes, verified)",
             total,
             total,
             MANIFEST_KEY,
