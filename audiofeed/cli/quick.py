@@ -21,7 +21,7 @@ GLOBAL_VALUES = {"-c": "config_path", "--config": "config_path"}
 PUBLISH_FLAGS = {"--prune": "prune"}
 PUBLISH_VALUES = {"--to": "destination", "--base-url": "base_url", "--profile": "profile"}
 #: publish's options this module leaves to click: they always run the full publish
-FULL_RUN = {"--dry-run", "-n", "--retag", "--json", "--help", "-h"}
+FULL_RUN = {"--dry-run", "-n", "--retag", "--json", "--help", "-h", "--allow-removal"}
 
 
 def _value(args: list[str], i: int, table: dict[str, str]) -> tuple[str, str, int] | None:
