@@ -174,15 +174,14 @@ def run_rclone_s3(*, ready_timeout: float = 30.0, attempts: int = 3) -> Iterator
         for attempt in range(1, attempts + 1):
             s3_port, http_port = free_ports(2)
             log = workdir / "rclone.log"
-            common: list[str] = []
             s3 = _launch(
                 ["serve", "s3", str(data), "--addr", f"127.0.0.1:{s3_port}",
-                 "--auth-key", f"{ACCESS_KEY},{SECRET_KEY}", *common],
+                 "--auth-key", f"{ACCESS_KEY},{SECRET_KEY}"],
                 log, workdir,
             )  # fmt: skip
             http = _launch(
                 ["serve", "http", str(data), "--addr", f"127.0.0.1:{http_port}",
-                 "--read-only", *common],
+                 "--read-only", "--dir-cache-time", "0s"],  # sees the S3 side's writes
                 log, workdir,
             )  # fmt: skip
             for proc in (s3, http):
