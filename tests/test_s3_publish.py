@@ -404,8 +404,8 @@ def test_interrupted_publish_keeps_old_feed_and_resumes(
 
     def consistent() -> None:
         assert show.get("feed.xml") == old_feed
-        # the old manifest (the commit comes after the media), or the commit one: the new one
-        # without the objects this run overwrites in place (docs/reliability.md)
+        # the old manifest: the run is interrupted during its media, and the commit (the
+        # manifest's conditional write) comes after them (docs/reliability.md)
         now, old = json.loads(show.get(MANIFEST)), json.loads(old_manifest)
         assert now["media"] == old["media"] and now["objects"].items() <= old["objects"].items()
         assert check_remote(show.base_url + "feed.xml").problems == []  # every enclosure
