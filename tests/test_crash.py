@@ -1,5 +1,5 @@
 """Nothing lost: ``audiofeed publish`` killed with SIGKILL at every checkpoint of a real
-publish (tagging, each upload and each write, the interim manifest, the feeds, the
+publish (tagging, each upload and each write, the commit, the feeds, the final
 manifest, each deletion) against the local destination. See tests/support/crash.py for
 what is checked after each kill, and tests/soak/kill_soak.py for 200 random kills.
 """
@@ -33,10 +33,15 @@ def test_the_new_publish_passes_enough_distinct_checkpoints(scenario: Scenario) 
     kinds = {p.split(":")[0] for p in scenario.points}
     assert len(scenario.points) >= MIN_POINTS, scenario.points
     assert {"tag", "tagged", "upload", "written", "uploaded", "delete"} <= kinds, kinds
-    assert {"loaded", "built", "interim-manifest", "applied"} <= kinds, kinds
+    assert {"loaded", "built", "committed", "applied"} <= kinds, kinds
     feeds = [p for p in scenario.points if p.startswith("uploaded:") and p.endswith(".xml")]
-    manifest = scenario.points.index("uploaded:.audiofeed/manifest.json")
-    assert feeds and all(scenario.points.index(p) < manifest for p in feeds)
+    # media first, then the commit (the manifest's conditional write), the pages and feeds
+    # in place, the final manifest last
+    at = scenario.points.index
+    committed, final = at("committed"), at("uploaded:.audiofeed/manifest.json#2")
+    media = [p for p in scenario.points if p.startswith("uploaded:audio/")]
+    assert media and all(at(p) < committed for p in media)
+    assert feeds and all(committed < at(p) < final for p in feeds)
 
 
 def test_killed_at_every_checkpoint_old_or_new_and_converges(
@@ -60,7 +65,7 @@ def test_killed_at_every_checkpoint_against_seaweedfs(
     if not os.environ.get("AUDIOFEED_CRASH_ALL"):
         points = representative(points)
     kinds = {p.split(":")[0] for p in points}
-    assert {"tag", "tagged", "upload", "uploaded", "delete", "interim-manifest"} <= kinds
+    assert {"tag", "tagged", "upload", "uploaded", "delete", "committed"} <= kinds
     results = [kill_and_resume(s3_scenario, tmp_path / f"k{i}", p) for i, p in enumerate(points)]
     assert len(results) >= MIN_POINTS and all(r.killed for r in results)
 

@@ -21,7 +21,7 @@ from lxml import etree
 
 from audiofeed import rules
 from audiofeed.common.memo import Recall
-from audiofeed.publish import pipeline as publish
+from audiofeed.publish.pipeline import pipeline as publish
 from audiofeed.show import frontmatter
 from audiofeed.site.render import Templates
 from tests.support.cli import run

@@ -31,6 +31,7 @@ from tests.support.clients import (
 )
 from tests.support.http import serve_directory
 from tests.support.media import AUDIO_FORMATS, make_audio, make_image, make_speech, probe_duration
+from tests.support.rclone import run_rclone_s3
 from tests.support.seaweed import run_seaweedfs
 
 FEED_TITLE = "Support Selftest Talks"
@@ -287,6 +288,42 @@ def test_seaweedfs_second_server_and_stop_by_pid(seaweedfs):
     with pytest.raises(OSError):
         urllib.request.urlopen(other.endpoint + "/", timeout=2)
     assert seaweedfs.alive()
+
+
+# --------------------------------------------------------------------------- rclone serve s3
+
+
+def test_rclone_s3_auth_public_read_range_and_stop_by_pid(rclone_s3, site):
+    assert os.path.exists(f"/proc/{rclone_s3.pid}") and os.path.exists(
+        f"/proc/{rclone_s3.http_pid}"
+    )
+    s3 = rclone_s3.client()
+    s3.create_bucket(Bucket="selftest-support")
+    src = site.root / "ep1.mp3"
+    s3.upload_file(str(src), "selftest-support", "talks/ep1.mp3")
+    bad = rclone_s3.client(secret_key="wrong-secret")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        bad.put_object(Bucket="selftest-support", Key="x.txt", Body=b"x")
+    assert e.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    with pytest.raises(urllib.error.HTTPError):  # unsigned requests to the S3 port: refused
+        urllib.request.urlopen(f"{rclone_s3.endpoint}/selftest-support/talks/ep1.mp3")
+    url = rclone_s3.public_url("selftest-support", "talks/ep1.mp3")
+    with pytest.raises(urllib.error.HTTPError):  # the twin is read-only
+        urllib.request.urlopen(urllib.request.Request(url, data=b"x", method="PUT"))
+    assert urllib.request.urlopen(url).read() == src.read_bytes()
+    r = urllib.request.urlopen(urllib.request.Request(url, headers={"Range": "bytes=0-9"}))
+    assert r.status == 206 and r.headers["Content-Range"] == f"bytes 0-9/{src.stat().st_size}"
+
+    with run_rclone_s3() as other:  # a second one beside the session's, stopped by its PIDs
+        assert other.endpoint != rclone_s3.endpoint
+        assert [b["Name"] for b in other.client().list_buckets()["Buckets"]] == []
+        pids, workdir = (other.pid, other.http_pid), other.workdir
+    for pid in pids:
+        assert (
+            not os.path.exists(f"/proc/{pid}")
+            or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        )
+    assert not workdir.exists() and rclone_s3.alive()
 
 
 # --------------------------------------------------------------------------- gPodder

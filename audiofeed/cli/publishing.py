@@ -22,6 +22,13 @@ from .base import Live, _config_path, _rel, render_problem
     is_flag=True,
     help="Publish every good episode when some recordings are broken; list those and exit 1.",
 )
+@click.option(
+    "--allow-removal",
+    metavar="GUID",
+    multiple=True,
+    help="Drop this live episode (guid or slug; repeatable) though this folder never "
+    "published it: without it, a folder that lacks live episodes stops (a stale clone).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (for CI).")
 @click.option(
     "-j",
@@ -32,7 +39,10 @@ from .base import Live, _config_path, _rel, render_problem
 @click.pass_context
 def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
     """Tag copies of the recordings, build the feed, publish what changed (feed last).
-    s3:// credentials: the AWS standard chain only (environment, profile, role)."""
+    s3:// credentials: the AWS standard chain only (environment, profile, role).
+
+    The manifest is written with a conditional write: if another publish got there
+    first, this one stops and nothing of it goes live (pull, then publish again)."""
     from ..publish.unchanged import quick_lines
 
     if (lines := quick_lines(_config_path(ctx), as_json, options)) is not None:

@@ -2,8 +2,8 @@
 
 Shared by every destination (local folder and S3 go through the same code); ``publish``
 builds the artifacts and the plan, this module carries it out. Logs, never prints.
-Also what keeps a publish that dies half-way harmless (docs/reliability.md): one publish of
-a show at a time, and no stale manifest checksum vouching for an object a dead run replaced.
+Also one publish of a show at a time (docs/reliability.md); the commit itself, with its
+conditional manifest write, is commit.py.
 """
 
 from __future__ import annotations
@@ -30,11 +30,9 @@ from ..storage import (
     Plan,
     RemoteObject,
     TransferCancelled,
-    cache_control_for,
-    content_type_for,
 )
 from ..storage.plan import STAGE_FEED
-from .state import MANIFEST_KEY, Manifest, write_atomic
+from .state import MANIFEST_KEY, Manifest
 
 try:
     import fcntl
@@ -155,10 +153,16 @@ def _mime(value: str) -> str:
     return value.split(";")[0].strip().lower()
 
 
-def apply(the_plan: Plan, backend: Backend, progress: Progress | None = None) -> Applied:
+def apply(
+    the_plan: Plan,
+    backend: Backend,
+    progress: Progress | None = None,
+    numbering: tuple[int, int] | None = None,
+) -> Applied:
     """Upload stage by stage (media and art, pages, the feed, the manifest), each object
     verified by HEAD before the next stage starts, so nothing is referenced before it is
-    in place; then delete what --prune removes, after the new feed is live."""
+    in place; then delete what --prune removes, after the new feed is live. ``numbering``
+    (objects done before, objects in all): for log lines when a run applies in phases."""
     progress = progress or NoProgress()
     uploads = the_plan.uploads
     applied = Applied()
@@ -177,12 +181,12 @@ def apply(the_plan: Plan, backend: Backend, progress: Progress | None = None) ->
                         with lock:
                             applied.uploaded.append(action.key)
                             applied.uploaded_bytes += action.size
-                            n = len(applied.uploaded)
+                            n = len(applied.uploaded) + (numbering[0] if numbering else 0)
                         progress.file_done(action.key, action.size)
                         log.info(
                             "uploaded %d/%d %s (%s bytes, verified)",
                             n,
-                            len(uploads),
+                            numbering[1] if numbering else len(uploads),
                             action.key,
                             f"{action.size:,}",
                         )
@@ -246,44 +250,3 @@ def publish_lock(root: Path, *, dry_run: bool) -> Iterator[None]:
                 path=root,
             ) from None
         yield
-
-
-def forget_overwritten(
-    the_plan: Plan, manifest: Manifest, backend: Backend, build_dir: Path
-) -> Plan:
-    """Before overwriting published objects in place (pages, feeds), publish the old manifest
-    without them. A run that dies half-way then leaves no checksum vouching for an object it
-    may have replaced, so the next run compares it afresh instead of trusting a stale entry
-    (which, for a same-size edit that was reverted, would skip the object for ever).
-
-    Returns the plan to apply: once the interim manifest is out, the real one must be uploaded
-    at the end even when it is byte-identical to what was published before."""
-    stale = {
-        a.key
-        for a in the_plan.uploads
-        if a.key in manifest.objects
-        and a.artifact is not None
-        and manifest.objects[a.key].get("sha256") != a.artifact.sha256
-    } | {MANIFEST_KEY}
-    if stale == {MANIFEST_KEY}:
-        return the_plan
-    kept = {k: v for k, v in manifest.objects.items() if k not in stale}
-    interim = dataclasses.replace(manifest, objects=kept)
-    path = build_dir / ".interim-manifest.json"
-    data = interim.to_bytes()
-    write_atomic(path, data)
-    backend.put(
-        MANIFEST_KEY,
-        path,
-        content_type=content_type_for(MANIFEST_KEY),
-        cache_control=cache_control_for(MANIFEST_KEY),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
-    checkpoint("interim-manifest")
-    actions = tuple(
-        dataclasses.replace(a, kind="upload", reason="replaces the interim manifest")
-        if a.kind == "skip" and a.key == MANIFEST_KEY
-        else a
-        for a in the_plan.actions
-    )
-    return dataclasses.replace(the_plan, actions=actions)

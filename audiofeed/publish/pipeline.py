@@ -24,7 +24,7 @@ from ..show.catalog import Catalog, Episode
 from ..show.config import Config
 from ..show.destination import sources_inside
 from ..storage import Backend, RemoteSettings, open_backend, plan
-from . import deploy, unchanged
+from . import commit, deploy, unchanged
 from .build import FEED_KEY, STATE_DIR, Builder, latest_copy
 from .deploy import Applied, NoProgress, Progress, apply, check_unknown, remote_state, verify
 from .report import Report, error_report
@@ -59,6 +59,7 @@ class Options:
     profile: str | None = None  # --profile: overrides publish.profile
     jobs: int | None = None  # --jobs: recordings mastered at once (default: the cores)
     skip_broken: bool = False  # publish the rest when a recording is broken (exit non-zero)
+    allow_removal: tuple[str, ...] = ()  # --allow-removal: live episodes to drop on purpose
 
 
 def load_show(config_path: Path, base_url: str | None = None) -> tuple[Config, Catalog]:
@@ -155,9 +156,13 @@ def _publish(
         raise ConfigError(danger, path=config.path, field="publish.destination")
     backend = backend or open_backend(destination, config.root, settings_for(config, options))
     log.info("reading published state from %s", backend.describe())
-    manifest_bytes = backend.get(MANIFEST_KEY)
+    guids = {e.guid for e in catalog.sessions if e.guid}  # waiting ones too: ours, not lost
+    start, folder = commit.begin(
+        backend, config.root, guids, options.allow_removal, options.dry_run
+    )
+    manifest_bytes = start.data
     manifest = Manifest.from_bytes(manifest_bytes)
-    remote = remote_state(manifest, backend.list(), manifest_bytes)
+    remote = commit.comparable(remote_state(manifest, backend.list(), manifest_bytes), start)
     # a display that also shows mastering (the CLI's) is told about it too
     master_progress = progress if hasattr(progress, "master_start") else None
     builder = Builder(
@@ -194,11 +199,11 @@ def _publish(
         held=len(catalog.held),
         broken=builder.broken,
     )
+    run = commit.Commit(backend, start, folder, report.warnings)
+    new_core = next(a for a in artifacts if a.key == MANIFEST_KEY).path.read_bytes()
+    the_plan = report.plan = run.prepare(the_plan, new_core, dry_run=options.dry_run)
     if not options.dry_run:
-        the_plan = report.plan = deploy.forget_overwritten(
-            the_plan, manifest, backend, builder.build_dir
-        )
-        report.applied = apply(the_plan, backend, progress)
+        report.applied = run.run(the_plan, progress)
         checkpoint("applied")
         builder.clean()
         unchanged.record_publish(

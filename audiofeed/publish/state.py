@@ -32,6 +32,10 @@ class Manifest:
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> {size, sha256}
     media: dict[str, MediaRecord] = field(default_factory=dict)  # episode guid -> record
     feeds: dict[str, str] = field(default_factory=dict)  # feed key -> podcast:guid (kept)
+    #: who committed it: host, user, time, folder (never a secret); see commit.py
+    published: dict[str, Any] = field(default_factory=dict)
+    #: set while its publisher writes pages and feeds in place: owner, until (epoch s)
+    lease: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_bytes(cls, data: bytes | None) -> Manifest:
@@ -44,7 +48,15 @@ class Manifest:
                 return cls()
             media = {guid: MediaRecord(**rec) for guid, rec in raw.get("media", {}).items()}
             feeds = {str(k): str(v) for k, v in raw.get("feeds", {}).items()}
-            return cls(objects=dict(raw.get("objects", {})), media=media, feeds=feeds)
+            published = raw.get("published") if isinstance(raw.get("published"), dict) else {}
+            lease = raw.get("lease") if isinstance(raw.get("lease"), dict) else {}
+            return cls(
+                objects=dict(raw.get("objects", {})),
+                media=media,
+                feeds=feeds,
+                published=published,
+                lease=lease,
+            )
         except (ValueError, TypeError, AttributeError):
             return cls()
 
@@ -57,6 +69,10 @@ class Manifest:
         }
         if self.feeds:
             raw["feeds"] = self.feeds
+        if self.published:
+            raw["published"] = self.published
+        if self.lease:
+            raw["lease"] = self.lease
         # compact: json's C encoder (an indent means its pure-Python one, ~8x slower)
         text = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return (text + "\n").encode()

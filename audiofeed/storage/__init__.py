@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import Backend, BytesCallback, RemoteObject, RemoteSettings, TransferCancelled
+from .base import (
+    Backend,
+    BytesCallback,
+    RemoteObject,
+    RemoteSettings,
+    Tagged,
+    TransferCancelled,
+)
 from .plan import Action, Artifact, Plan, plan
 from .types import cache_control_for, content_type_for
 
@@ -16,6 +23,7 @@ __all__ = [
     "Plan",
     "RemoteObject",
     "RemoteSettings",
+    "Tagged",
     "TransferCancelled",
     "cache_control_for",
     "content_type_for",

@@ -27,6 +27,15 @@ class RemoteObject:
 
 
 @dataclass(frozen=True)
+class Tagged:
+    """A small object's bytes and the destination's version token for them (S3: the ETag;
+    a folder: the sha256); both None when the object is absent."""
+
+    data: bytes | None
+    etag: str | None
+
+
+@dataclass(frozen=True)
 class RemoteSettings:
     """How to reach object storage (``[publish]`` in config.toml; never credentials).
 
@@ -79,4 +88,26 @@ class Backend(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove an object; absent is fine."""
+        ...
+
+    def get_tagged(self, key: str) -> Tagged:
+        """A small object's bytes with its version token (the manifest a publish starts
+        from)."""
+        ...
+
+    def put_if(
+        self,
+        key: str,
+        data: bytes,
+        expected: str | None,
+        *,
+        content_type: str,
+        cache_control: str,
+        force: bool = False,
+    ) -> str:
+        """Store ``data`` under ``key`` only if the object is still at version ``expected``
+        (``None``: only if there is none), atomically; the new version token. Raises
+        ``ConcurrentPublishError`` when the condition fails. A store that ignores
+        conditional writes stores regardless: ``commit.probe`` finds that out. ``force``
+        sends no condition at all (for such a store)."""
         ...

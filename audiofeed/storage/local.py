@@ -8,12 +8,20 @@ import tempfile
 from pathlib import Path
 
 from ..common.checkpoint import checkpoint
-from ..errors import StorageError
-from .base import BytesCallback, RemoteObject
+from ..common.durable import replace_durably
+from ..errors import ConcurrentPublishError, StorageError
+from .base import BytesCallback, RemoteObject, Tagged
 from .types import content_type_for
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no lock
+    fcntl = None  # type: ignore[assignment]
 
 TEMP_PREFIX = ".audiofeed-tmp-"
 CHUNK = 1 << 20
+#: held (flock) while a conditional write compares and replaces; never listed or pruned
+LOCK_KEY = ".audiofeed/commit.lock"
 
 
 class LocalBackend:
@@ -40,7 +48,8 @@ class LocalBackend:
                 path.unlink(missing_ok=True)  # left by a publish that was killed mid-write
             elif path.is_file():
                 key = path.relative_to(self.root).as_posix()
-                result[key] = RemoteObject(key=key, size=path.stat().st_size)
+                if key != LOCK_KEY:
+                    result[key] = RemoteObject(key=key, size=path.stat().st_size)
         return result
 
     def head(self, key: str) -> RemoteObject | None:
@@ -103,7 +112,7 @@ class LocalBackend:
                     os.fsync(out.fileno())
                 os.chmod(tmp, 0o644)
                 checkpoint(f"written:{key}")
-                os.replace(tmp, dest)
+                replace_durably(tmp, dest)
             finally:
                 if os.path.exists(tmp):
                     os.unlink(tmp)
@@ -122,3 +131,51 @@ class LocalBackend:
         while parent != root and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
+
+    # -- the commit point (docs/reliability.md, "Two publishers") ---------------------------
+    def get_tagged(self, key: str) -> Tagged:
+        """The file's bytes; its version token is their sha256 (a folder has no ETag)."""
+        data = self.get(key)
+        return Tagged(data, hashlib.sha256(data).hexdigest() if data is not None else None)
+
+    def put_if(
+        self,
+        key: str,
+        data: bytes,
+        expected: str | None,
+        *,
+        content_type: str,
+        cache_control: str,
+        force: bool = False,
+    ) -> str:
+        """Compare and replace under an exclusive lock on ``LOCK_KEY`` (every publisher of
+        this folder on this machine, or on a file system with working ``flock``, takes
+        it): the file is replaced only if it still holds the version ``expected``."""
+        dest = self._path(key)
+        lock_path = self._path(LOCK_KEY)
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with open(lock_path, "a+b") as lock:
+                if fcntl is not None:
+                    fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # held for a few ms at most
+                current = self.get_tagged(key).etag
+                if current != expected and not force:
+                    raise ConcurrentPublishError(
+                        f"{key} changed since this publish read it", path=self.root
+                    )
+                fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=dest.parent)
+                try:
+                    with os.fdopen(fd, "wb") as out:
+                        out.write(data)
+                        out.flush()
+                        os.fsync(out.fileno())
+                    os.chmod(tmp, 0o644)
+                    checkpoint(f"written:{key}")
+                    replace_durably(tmp, dest)
+                finally:
+                    if os.path.exists(tmp):
+                        os.unlink(tmp)
+        except OSError as exc:
+            raise StorageError(f"cannot write {key}: {exc.strerror}", path=self.root) from exc
+        return hashlib.sha256(data).hexdigest()

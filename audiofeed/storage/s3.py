@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import StorageError
 from .base import BytesCallback, RemoteObject, RemoteSettings, TransferCancelled
 from .s3codes import CREDENTIAL_CODES, CREDENTIALS_HINT, DENIED_CODES, MISSING_BUCKET_CODES
+from .s3cond import ConditionalWrites
 
 #: S3 bucket names (and the looser names other servers accept: dots, upper case for B2 …).
 BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$")
@@ -68,8 +69,9 @@ def sdk_checksums(endpoint_url: str | None) -> dict[str, str]:
     return {"request_checksum_calculation": "when_required"}
 
 
-class S3Backend:
-    """Publishes into ``bucket`` under ``prefix`` through boto3 and its transfer manager."""
+class S3Backend(ConditionalWrites):
+    """Publishes into ``bucket`` under ``prefix`` through boto3 and its transfer manager
+    (and the manifest's conditional writes, ``s3cond``)."""
 
     def __init__(self, url: str, settings: RemoteSettings | None = None):
         self.bucket, self.prefix = parse_url(url)

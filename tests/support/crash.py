@@ -10,6 +10,7 @@ uninterrupted run leaves. Used by tests/test_crash.py and tests/soak/kill_soak.p
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -42,12 +43,25 @@ A session added after the first publish.
 """
 
 
+MANIFEST = ".audiofeed/manifest.json"
+
+
+def digest(key: str, data: bytes) -> str:
+    """sha256 of an object; the manifest's without its "published" stamp (who, when),
+    which differs from run to run by design."""
+    if key == MANIFEST:
+        raw = json.loads(data)
+        raw.pop("published", None)
+        data = json.dumps(raw, sort_keys=True).encode()
+    return hashlib.sha256(data).hexdigest()
+
+
 def snapshot(folder: Path) -> dict[str, str]:
-    """key -> sha256 of every file under ``folder``."""
+    """key -> sha256 of every file under ``folder`` (``digest``)."""
     if not folder.exists():
         return {}
     return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        p.relative_to(folder).as_posix(): digest(p.relative_to(folder).as_posix(), p.read_bytes())
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
@@ -144,7 +158,7 @@ class S3Target:
         return obj["Body"].read()
 
     def snapshot(self, show: Path) -> dict[str, str]:
-        return {k: hashlib.sha256(self.read(show, k)).hexdigest() for k in self.keys(show)}
+        return {k: digest(k, self.read(show, k)) for k in self.keys(show)}
 
 
 @dataclass
