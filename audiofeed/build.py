@@ -46,6 +46,8 @@ log = logging.getLogger("audiofeed")
 #: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
 PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
 FEED_KEY = "feed.xml"
+#: a caption transcript's other format, published beside it when present
+COMPANION = {".vtt": ".srt", ".srt": ".vtt"}
 STATE_DIR = ".audiofeed"
 
 
@@ -111,6 +113,8 @@ class Builder:
             transcript = self.transcript(episode, problems)
             if transcript:
                 artifacts.append(transcript)
+            companions = self.companion_transcripts(episode) if transcript else []
+            artifacts += [art for art, _ in companions]
             image = self.episode_image(episode, problems)
             if image:
                 artifacts.append(image)
@@ -125,6 +129,7 @@ class Builder:
                     chapters_url=chapters_url,
                     transcript_url=self.config.url(transcript.key) if transcript else None,
                     transcript_type=transcript_type(episode.transcript) if transcript else None,
+                    more_transcripts=tuple((self.config.url(a.key), t) for a, t in companions),
                     image_url=self.config.url(image.key) if image else None,
                 )
             )
@@ -228,6 +233,17 @@ class Builder:
             problems.append(Problem(episode.path, "transcript", f"must be one of {kinds}"))
             return None
         return self.file_artifact(episode.transcript, f"transcripts/{episode.slug}", STAGE_MEDIA)
+
+    def companion_transcripts(self, episode: Episode) -> list[tuple[Artifact, str]]:
+        """The other caption format beside a WebVTT or SRT transcript (``x.srt`` next to
+        ``x.vtt`` and the reverse), published as a second podcast:transcript."""
+        path = episode.transcript
+        other = COMPANION.get(path.suffix.lower()) if path else None
+        sibling = path.with_suffix(other) if path and other else None
+        if sibling is None or not sibling.is_file():
+            return []
+        art = self.file_artifact(sibling, f"transcripts/{episode.slug}", STAGE_MEDIA)
+        return [(art, feed.TRANSCRIPT_TYPES[other])]  # type: ignore[index]
 
     # -- media ---------------------------------------------------------------------------
     def source_facts(self, source: Path) -> dict:

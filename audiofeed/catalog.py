@@ -18,6 +18,7 @@ from .paths import RealPaths
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
+TRANSCRIPTS_DIR = "transcripts"  # transcripts/SLUG.vtt: an episode's default transcript
 PERSON_KEYS = {"name", "affiliation", "role", "url", "bio", "image"}
 CHAPTER_KEYS = {"start", "title", "url", "image", "toc"}
 LINK_KEYS = {"title", "url"}
@@ -269,7 +270,7 @@ class _EpisodeReader:
             chairs=self.people(m.get("chair"), "chair"),
             speakers=self.people(m.get("speakers"), "speakers"),
             chapters=self.chapters(m.get("chapters")),
-            transcript=self.path_field(m, "transcript"),
+            transcript=self.transcript(m, slug),
             image=self.path_field(m, "image"),
             source=m.get("source") if isinstance(m.get("source"), dict) else {},
         )
@@ -339,6 +340,14 @@ class _EpisodeReader:
         if resolved is None:
             self.problem(key, message)
         return resolved
+
+    def transcript(self, m: dict[str, Any], slug: str) -> Path | None:
+        """``transcript`` as given; without one, ``transcripts/SLUG.vtt`` if it exists (where
+        ``audiofeed transcribe`` writes)."""
+        if "transcript" in m:
+            return self.path_field(m, "transcript")
+        found, _ = file_inside(self.config.root, f"{TRANSCRIPTS_DIR}/{slug}.vtt", self.real)
+        return found
 
     def people(self, value: Any, key: str) -> tuple[Person, ...]:
         if value is None:

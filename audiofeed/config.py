@@ -23,6 +23,7 @@ from .feedconfig import (  # noqa: F401 - re-exported
 )
 from .paths import RealPaths, inside
 from .safetext import clean_tree
+from .transcriptconfig import TranscriptSettings, transcript_settings
 
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -95,6 +96,7 @@ class Site:
     """The archive pages: ``order`` is ``programme`` (first session first) or ``newest``."""
 
     order: str = "programme"
+    search: bool = True  # a Pagefind search box on the index (when pagefind is installed)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class Config:
     extra: dict[str, Any] = field(default_factory=dict)
     feeds: tuple[FeedSpec, ...] = (FeedSpec(),)
     tags: TagSettings = field(default_factory=TagSettings)
+    transcripts: TranscriptSettings = field(default_factory=TranscriptSettings)
 
     @property
     def episodes_dir(self) -> Path:
@@ -160,7 +163,7 @@ PODCAST_KEYS = {
     "guid",
 }
 PUBLISH_KEYS = {"base_url", "destination", *STORAGE_KEYS}
-SITE_KEYS = {"order"}
+SITE_KEYS = {"order", "search"}
 TAGS_KEYS = {"id3_version", "strip_existing", "cover_max_px"}
 ID3_VERSIONS = ("2.4", "2.3")
 
@@ -220,7 +223,7 @@ def load(path: Path) -> Config:
 def parse(data: dict[str, Any], path: Path) -> Config:
     """Validate an already parsed config table."""
     r = _Reader(path)
-    r.unknown(data, {"podcast", "publish", "feeds", "site", "tags"}, "")
+    r.unknown(data, {"podcast", "publish", "feeds", "site", "tags", "transcripts"}, "")
     pod = _table(r, data, "podcast")
     pub = _table(r, data, "publish")
     site = _table(r, data, "site", required=False)
@@ -269,7 +272,12 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     order = r.string(site, "order", "site.", required=False, default="programme")
     if order not in SITE_ORDERS:
         r.problem("site.order", f"{order!r} must be one of {', '.join(SITE_ORDERS)}")
+    search = site.get("search", True)
+    if not isinstance(search, bool):
+        r.problem("site.search", "must be true or false")
+        search = True
     tag_settings = _tags(r, data.get("tags", {}))
+    transcripts = transcript_settings(r, data.get("transcripts"), language)
 
     errors = [x for x in r.problems if x.severity == "error"]
     if errors:
@@ -296,8 +304,9 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         publish=Publish(
             base_url=base_url.rstrip("/") + "/", destination=destination or "public", **storage
         ),
-        site=Site(order=order or "programme"),
+        site=Site(order=order or "programme", search=search),
         tags=tag_settings,
+        transcripts=transcripts,
     )
 
 

@@ -41,6 +41,10 @@ COMMANDS = {
         "show",
         "Serve the published folder over HTTP (HEAD and byte ranges) for podcast apps.",
     ),
+    "transcribe": (
+        "transcribing",
+        "Make WebVTT + SRT transcripts from the published recordings (speech recognition).",
+    ),
     "tag": (
         "audio",
         "Tag copies of the recordings (in .audiofeed/build) without publishing them.",
