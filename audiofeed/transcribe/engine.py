@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from ..errors import AudiofeedError
 from ..transcriptconfig import TranscriptSettings
@@ -131,12 +132,27 @@ class Recogniser:
                     ),
                 )
                 for s in segments
-                if s.text.strip()
+                if s.text.strip() and not hallucinated(s)
             ]
         except Exception as exc:  # PyAV cannot decode it, out of memory …
             raise TranscribeError(
                 f"speech recognition failed: {_first_line(exc)}", path=audio
             ) from exc
+
+
+#: a segment Whisper thinks is probably not speech and is unsure of (its own thresholds are
+#: 0.6 and -1.0; a prompt makes tiny.en invent "Thank you very much." in trailing silence)
+NO_SPEECH, UNSURE = 0.5, -0.5
+#: nobody says more words than this a second: a segment that does was made up
+MAX_WORDS_PER_SECOND = 10
+
+
+def hallucinated(segment: Any) -> bool:
+    """True for a segment the model made up (see the thresholds above)."""
+    if segment.no_speech_prob > NO_SPEECH and segment.avg_logprob < UNSURE:
+        return True
+    seconds = max(segment.end - segment.start, 0.1)
+    return len(segment.text.split()) / seconds > MAX_WORDS_PER_SECOND
 
 
 def _short(model: str) -> str:
