@@ -152,7 +152,12 @@ class Builder:
     def site_artifacts(self, items: list[feed.FeedItem], image_key: str) -> list[Artifact]:
         """The archive's pages, rendering only those whose inputs changed since the last
         build (the others are the files it left in the build folder, unchanged)."""
-        assets = site.SiteAssets(feed_key=FEED_KEY, image_key=image_key)
+        exe = site.search.executable() if self.config.site.search else None
+        if self.config.site.search and exe is None:
+            log.warning(
+                "archive: no search box (pagefind is not installed: %s)", site.search.INSTALL_HINT
+            )
+        assets = site.SiteAssets(feed_key=FEED_KEY, image_key=image_key, search=exe is not None)
         compiled = self.config.root / STATE_DIR / "templates"  # Jinja2's bytecode cache
         rendered = Memo(self.config.root / STATE_DIR / "index.json", code_digest())
         entries = Recall(rendered.load())
@@ -171,7 +176,32 @@ class Builder:
         self.pages.save(after)
         if entries.after:  # the index was rendered
             rendered.save(entries.after)
-        return arts
+        return arts + (self.search_artifacts(arts, exe) if exe else [])
+
+    def search_artifacts(self, pages: list[Artifact], exe: Path) -> list[Artifact]:
+        """Pagefind's index of the session pages (``pagefind/``), rebuilt only when one of
+        them changed since the last build."""
+        sessions = {a.key: a.sha256 for a in pages if a.key.startswith("episodes/")}
+        language = self.config.podcast.language
+        inputs = site.search.inputs_digest(sessions, language)
+        memo = Memo(self.config.root / STATE_DIR / "search.json", code_digest())
+        before = memo.load()
+        files = before.get("files") if before.get("inputs") == inputs else None
+        arts = [
+            self.unchanged_artifact(k, e, inputs, STAGE_ASSET) for k, e in (files or {}).items()
+        ]
+        if not files or None in arts:
+            log.debug("indexing %d session pages for the archive search", len(sessions))
+            out = self.build_dir / site.search.FOLDER
+            paths = {key: self.build_dir / key for key in sessions}
+            keys = site.search.build_index(paths, out, language, exe)
+            arts = [self.file_artifact(self.build_dir / k, None, STAGE_ASSET) for k in keys]
+            files = {}
+            for art in arts:
+                st = os.stat(art.path)  # type: ignore[arg-type]
+                files[art.key] = [inputs, art.sha256, st.st_size, st.st_mtime_ns]
+        memo.save({"inputs": inputs, "files": files})
+        return [a for a in arts if a is not None]
 
     def unchanged_artifact(
         self, key: str, entry: object, inputs: str, stage: int
