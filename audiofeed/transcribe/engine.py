@@ -119,8 +119,11 @@ class Recogniser:
                 language=self.language,
                 beam_size=5,
                 word_timestamps=True,
-                initial_prompt=prompt or None,
-                hotwords=hotwords or None,
+                initial_prompt=prompt or None,  # the first window only (see below)
+                hotwords=hotwords or None,  # every window: names stay right all session
+                # each 30 s window on its own: a small model that follows its own earlier
+                # text falls into loops and skips whole windows on long recordings
+                condition_on_previous_text=False,
             )
             return [
                 Segment(
@@ -140,17 +143,13 @@ class Recogniser:
             ) from exc
 
 
-#: a segment Whisper thinks is probably not speech and is unsure of (its own thresholds are
-#: 0.6 and -1.0; a prompt makes tiny.en invent "Thank you very much." in trailing silence)
-NO_SPEECH, UNSURE = 0.5, -0.5
-#: nobody says more words than this a second: a segment that does was made up
+#: nobody says more words than this a second: a segment that does was made up (tiny.en
+#: invents "Thank you very much." in the last fraction of a second of silence)
 MAX_WORDS_PER_SECOND = 10
 
 
 def hallucinated(segment: Any) -> bool:
-    """True for a segment the model made up (see the thresholds above)."""
-    if segment.no_speech_prob > NO_SPEECH and segment.avg_logprob < UNSURE:
-        return True
+    """True for a segment the model made up: too many words for its time."""
     seconds = max(segment.end - segment.start, 0.1)
     return len(segment.text.split()) / seconds > MAX_WORDS_PER_SECOND
 
