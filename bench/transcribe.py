@@ -58,19 +58,21 @@ SENTENCES = (
     "Thank you to our sponsors, and to the volunteers who made this day possible.",
     "Now, without further delay, please welcome our first speaker.",
 )
-TEXT = " ".join(SENTENCES) + " "
 WORDS_PER_MINUTE = 165
 SPOKEN_PER_MINUTE = 175  # what espeak-ng 1.51 reaches at -s 165 on this text
 
 
 def speech(path: Path, seconds: float) -> float:
     """About ``seconds`` of espeak-ng speech as MP3; returns its real length."""
-    words = len(TEXT.split())
-    repeats = max(1, round(seconds * SPOKEN_PER_MINUTE / 60 / words))
+    want = seconds * SPOKEN_PER_MINUTE / 60
+    chosen: list[str] = []
+    while sum(len(x.split()) for x in chosen) < want:
+        chosen.append(SENTENCES[len(chosen) % len(SENTENCES)])
+    text = " ".join(chosen)
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "speech.wav"
         cmd = ["espeak-ng", "-v", "en-us", "-s", str(WORDS_PER_MINUTE), "-w", str(wav)]
-        subprocess.run([*cmd, TEXT * repeats], check=True)
+        subprocess.run([*cmd, text], check=True)
         encode = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav)]
         subprocess.run(
             [*encode, "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k", str(path)], check=True
