@@ -152,8 +152,9 @@ class Builder:
     def site_artifacts(self, items: list[feed.FeedItem], image_key: str) -> list[Artifact]:
         """The archive's pages, rendering only those whose inputs changed since the last
         build (the others are the files it left in the build folder, unchanged)."""
-        exe = site.search.executable() if self.config.site.search else None
-        if self.config.site.search and exe is None:
+        wanted = self.config.site.search and bool(items)  # nothing to search in an empty show
+        exe = site.search.executable() if wanted else None
+        if wanted and exe is None:
             log.warning(
                 "archive: no search box (pagefind is not installed: %s)", site.search.INSTALL_HINT
             )
