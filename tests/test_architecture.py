@@ -15,11 +15,13 @@ ONLY_IN = {
     "mutagen": ("media",),
     "feedgen": ("feed",),
     "jinja2": ("site",),
+    "faster_whisper": ("transcribe/engine.py",),
+    "ctranslate2": ("transcribe/engine.py",),
     "markdownify": ("importers/feed_text.py",),
     "rich": ("cli",),
     "imageio_ffmpeg": ("media/ffmpeg.py",),
     # every ffmpeg run goes through one module, which names the file on failure
-    "subprocess": ("media/ffmpeg.py",),
+    "subprocess": ("media/ffmpeg.py", "site/search.py"),  # ffmpeg; the pagefind binary
 }
 #: the stages, upstream first: a package (or top-level module) of audiofeed may import only
 #: the stages it is allowed below; ``common`` (memos, code stamp, paths, text hygiene,
@@ -47,6 +49,8 @@ UPSTREAM = {
         "site",
     },
 }
+#: transcripts are recognised from the published copies (after publish's build)
+UPSTREAM["transcribe"] = {"errors", "common", "show", "media", "publish"}
 ALL_STAGES = {*UPSTREAM, "cli"}
 #: stage -> stages it must not import (the downstream ones and its siblings)
 MUST_NOT_IMPORT = {stage: ALL_STAGES - allowed - {stage} for stage, allowed in UPSTREAM.items()}

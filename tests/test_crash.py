@@ -131,4 +131,7 @@ def test_a_reverted_same_size_edit_after_a_kill_is_published(show: Path) -> None
     assert snapshot(show / "public")["feed.xml"] != old["feed.xml"]
     ep.write_text(original)
     assert fork_cli(show, "publish")[0] == 0
-    assert snapshot(show / "public") == old
+    now = snapshot(show / "public")
+    # the killed run's search index files (new names, referenced by nothing now) stay
+    # until --prune, like any object of an unfinished publish; everything else is as before
+    assert {k: v for k, v in now.items() if k in old or not k.startswith("pagefind/")} == old

@@ -90,11 +90,16 @@ def test_second_publish_rewrites_nothing(show: Path) -> None:
     assert tree_snapshot(show / "public") == before
 
 
+SEARCH_JS = "pagefind/pagefind.js"
+
+
 def test_dry_run_prints_plan_and_writes_nothing(show: Path) -> None:
     proc = run("publish", "--dry-run", cwd=show, check=True)
     assert "upload  feed.xml" in proc.stdout
     # 6 recordings, cover, transcript, 2 page assets, 6 episode pages, index, 2 feeds, manifest
-    assert re.search(r"total: 22 to upload \([\d,]+ bytes\)", proc.stdout)
+    search = proc.stdout.count("upload  pagefind/")  # the archive's search index
+    assert search >= 8 and f"upload  {SEARCH_JS}" in proc.stdout
+    assert re.search(rf"total: {22 + search} to upload \([\d,]+ bytes\)", proc.stdout)
     assert not (show / "public").exists()
 
 
@@ -132,7 +137,9 @@ def test_description_edit_republishes_its_page_and_the_feed_only(show: Path) -> 
     ep_file.write_text(ep_file.read_text() + "\nAn added closing paragraph.\n")
     proc = run("publish", "--dry-run", cwd=show, check=True)
     uploads = [ln.split()[1] for ln in proc.stdout.splitlines() if ln.startswith("upload")]
-    assert uploads == [  # its page, then both feeds
+    search = [u for u in uploads if u.startswith("pagefind/")]  # the page's search entries
+    assert search and uploads[: len(search)] == search and SEARCH_JS not in search
+    assert uploads[len(search) :] == [  # its page, then both feeds
         "episodes/outcomes-measurement.html",
         "day1.xml",
         "feed.xml",

@@ -62,8 +62,17 @@ def uploads(report: dict) -> list[str]:
 
 def uploaded_files(report: dict) -> list[str]:
     """Uploaded keys of the media and asset stages (recordings, art, transcripts …): what a
-    text-only change must never upload again. Pages, feeds and the manifest are cheap."""
-    return sorted(a["key"] for a in report["upload"] if a["stage"] in ("media", "asset"))
+    text-only change must never upload again. Pages, feeds and the manifest are cheap, and
+    so is the search index (pagefind/), which changes with the pages it indexes."""
+    return sorted(
+        a["key"]
+        for a in report["upload"]
+        if a["stage"] in ("media", "asset") and not a["key"].startswith("pagefind/")
+    )
+
+
+def listed_keys(show: Show) -> set[str]:
+    return set(show.objects())
 
 
 def audio_keys(report: dict) -> list[str]:
@@ -239,7 +248,10 @@ def test_replaced_recording_new_url_same_guid_then_prune(
     # deletions happen only under a commit (the manifest's conditional write), so a
     # prune cannot race another publisher
     assert [(a["key"], a["reason"]) for a in report["upload"]] == [(MANIFEST, "commit")]
-    assert [a["key"] for a in report["delete"]] == [old_key]
+    deleted = [a["key"] for a in report["delete"]]
+    # and the search index files the new page replaced (its length changed)
+    assert [k for k in deleted if not k.startswith("pagefind/")] == [old_key]
+    assert all(k not in listed_keys(show) for k in deleted)
     assert report["totals"]["foreign_objects"] == 1
     listed = show.objects()
     assert old_key not in listed and "notes.txt" in listed and new_keys[0] in listed

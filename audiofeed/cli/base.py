@@ -28,6 +28,7 @@ COMMANDS = {
     "serve": "show.serve",
     "status": "show.status",
     "tag": "audio.tag",
+    "transcribe": "transcribing.transcribe",
 }
 
 

@@ -35,6 +35,7 @@ class FeedItem:
     chapters_url: str | None = None
     transcript_url: str | None = None
     transcript_type: str | None = None
+    more_transcripts: tuple[tuple[str, str], ...] = ()  # (url, type): the other caption format
     image_url: str | None = None  # episode art (itunes:image); the show cover applies otherwise
 
 
@@ -196,6 +197,7 @@ def _item(fg: FeedGenerator, config: Config, item: FeedItem) -> None:
     transcripts = []
     if item.transcript_url and item.transcript_type:
         transcripts.append((item.transcript_url, item.transcript_type, e.language))
+    transcripts += [(url, type_, e.language) for url, type_ in item.more_transcripts]
     fe.audiofeed.tags = p20.ItemTags(
         explicit=config.podcast.explicit if e.explicit is None else e.explicit,
         persons=persons(e),

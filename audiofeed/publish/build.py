@@ -29,6 +29,8 @@ log = logging.getLogger("audiofeed")
 #: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
 PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
 FEED_KEY = "feed.xml"
+#: a caption transcript's other format, published beside it when present
+COMPANION = {".vtt": ".srt", ".srt": ".vtt"}
 STATE_DIR = ".audiofeed"
 
 
@@ -118,6 +120,8 @@ class Builder:
             transcript = self.transcript(episode, problems)
             if transcript:
                 artifacts.append(transcript)
+            companions = self.companion_transcripts(episode) if transcript else []
+            artifacts += [art for art, _ in companions]
             image = self.episode_image(episode, problems)
             if image:
                 artifacts.append(image)
@@ -132,6 +136,7 @@ class Builder:
                     chapters_url=chapters_url,
                     transcript_url=self.config.url(transcript.key) if transcript else None,
                     transcript_type=transcript_type(episode.transcript) if transcript else None,
+                    more_transcripts=tuple((self.config.url(a.key), t) for a, t in companions),
                     image_url=self.config.url(image.key) if image else None,
                 )
             )
@@ -156,7 +161,13 @@ class Builder:
     def site_artifacts(self, items: list[feed.FeedItem], image_key: str) -> list[Artifact]:
         """The archive's pages, rendering only those whose inputs changed since the last
         build (the others are the files it left in the build folder, unchanged)."""
-        assets = site.SiteAssets(feed_key=FEED_KEY, image_key=image_key)
+        wanted = self.config.site.search and bool(items)  # nothing to search in an empty show
+        exe = site.search.executable() if wanted else None
+        if wanted and exe is None:
+            log.warning(
+                "archive: no search box (pagefind is not installed: %s)", site.search.INSTALL_HINT
+            )
+        assets = site.SiteAssets(feed_key=FEED_KEY, image_key=image_key, search=exe is not None)
         compiled = self.config.root / STATE_DIR / "templates"  # Jinja2's bytecode cache
         rendered = Memo(self.config.root / STATE_DIR / "index.json", code_digest())
         entries = Recall(rendered.load())
@@ -175,7 +186,32 @@ class Builder:
         self.pages.save(after)
         if entries.after:  # the index was rendered
             rendered.save(entries.after)
-        return arts
+        return arts + (self.search_artifacts(arts, exe) if exe else [])
+
+    def search_artifacts(self, pages: list[Artifact], exe: Path) -> list[Artifact]:
+        """Pagefind's index of the session pages (``pagefind/``), rebuilt only when one of
+        them changed since the last build."""
+        sessions = {a.key: a.sha256 for a in pages if a.key.startswith("episodes/")}
+        language = self.config.podcast.language
+        inputs = site.search.inputs_digest(sessions, language)
+        memo = Memo(self.config.root / STATE_DIR / "search.json", code_digest())
+        before = memo.load()
+        files = before.get("files") if before.get("inputs") == inputs else None
+        arts = [
+            self.unchanged_artifact(k, e, inputs, STAGE_ASSET) for k, e in (files or {}).items()
+        ]
+        if not files or None in arts:
+            log.debug("indexing %d session pages for the archive search", len(sessions))
+            out = self.build_dir / site.search.FOLDER
+            paths = {key: self.build_dir / key for key in sessions}
+            keys = site.search.build_index(paths, out, language, exe)
+            arts = [self.file_artifact(self.build_dir / k, None, STAGE_ASSET) for k in keys]
+            files = {}
+            for art in arts:
+                st = os.stat(art.path)  # type: ignore[arg-type]
+                files[art.key] = [inputs, art.sha256, st.st_size, st.st_mtime_ns]
+        memo.save({"inputs": inputs, "files": files})
+        return [a for a in arts if a is not None]
 
     def unchanged_artifact(
         self, key: str, entry: object, inputs: str, stage: int
@@ -237,6 +273,17 @@ class Builder:
             problems.append(Problem(episode.path, "transcript", f"must be one of {kinds}"))
             return None
         return self.file_artifact(episode.transcript, f"transcripts/{episode.slug}", STAGE_MEDIA)
+
+    def companion_transcripts(self, episode: Episode) -> list[tuple[Artifact, str]]:
+        """The other caption format beside a WebVTT or SRT transcript (``x.srt`` next to
+        ``x.vtt`` and the reverse), published as a second podcast:transcript."""
+        path = episode.transcript
+        other = COMPANION.get(path.suffix.lower()) if path else None
+        sibling = path.with_suffix(other) if path and other else None
+        if sibling is None or not sibling.is_file():
+            return []
+        art = self.file_artifact(sibling, f"transcripts/{episode.slug}", STAGE_MEDIA)
+        return [(art, feed.TRANSCRIPT_TYPES[other])]  # type: ignore[index]
 
     # -- media ---------------------------------------------------------------------------
     def master(self) -> list[Problem]:

@@ -22,6 +22,7 @@ from .masterconfig import for_episode as master_for_episode
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
+TRANSCRIPTS_DIR = "transcripts"  # transcripts/SLUG.vtt: an episode's default transcript
 EPISODE_KEYS = {
     "title",
     "start",
@@ -302,7 +303,7 @@ class _EpisodeReader(PartsReader):
             chairs=self.people(m.get("chair"), "chair"),
             speakers=self.people(m.get("speakers"), "speakers"),
             chapters=self.chapters(m.get("chapters")),
-            transcript=self.path_field(m, "transcript"),
+            transcript=self.transcript(m, slug),
             image=self.path_field(m, "image"),
             source=m.get("source") if isinstance(m.get("source"), dict) else {},
             master=self.master(m),
@@ -394,6 +395,14 @@ class _EpisodeReader(PartsReader):
         if resolved is None:
             self.problem(key, message)
         return resolved
+
+    def transcript(self, m: dict[str, Any], slug: str) -> Path | None:
+        """``transcript`` as given; without one, ``transcripts/SLUG.vtt`` if it exists (where
+        ``audiofeed transcribe`` writes)."""
+        if "transcript" in m:
+            return self.path_field(m, "transcript")
+        found, _ = file_inside(self.config.root, f"{TRANSCRIPTS_DIR}/{slug}.vtt", self.real)
+        return found
 
     def master(self, m: dict[str, Any]) -> MasterSettings:
         """``[master]`` with the episode's ``master`` and ``trim_silence`` on top."""

@@ -26,6 +26,7 @@ from .feedconfig import (  # noqa: F401 - re-exported
 )
 from .masterconfig import MasterSettings
 from .masterconfig import parse as master_settings
+from .transcriptconfig import TranscriptSettings, transcript_settings
 
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -103,6 +104,7 @@ class Site:
     """The archive pages: ``order`` is ``programme`` (first session first) or ``newest``."""
 
     order: str = "programme"
+    search: bool = True  # a Pagefind search box on the index (when pagefind is installed)
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class Config:
     feeds: tuple[FeedSpec, ...] = (FeedSpec(),)
     tags: TagSettings = field(default_factory=TagSettings)
     master: MasterSettings = field(default_factory=MasterSettings)
+    transcripts: TranscriptSettings = field(default_factory=TranscriptSettings)
 
     @property
     def episodes_dir(self) -> Path:
@@ -171,7 +174,7 @@ PODCAST_KEYS = {
     "persons",
 }
 PUBLISH_KEYS = {"base_url", "destination", "late_after_hours", *STORAGE_KEYS}
-SITE_KEYS = {"order"}
+SITE_KEYS = {"order", "search"}
 TAGS_KEYS = {"id3_version", "strip_existing", "cover_max_px"}
 ID3_VERSIONS = ("2.4", "2.3")
 
@@ -250,7 +253,11 @@ def parse_all(data: dict[str, Any], path: Path) -> tuple[Config, list[Problem]]:
     """A parsed config table -> (Config, every problem); see ``read``."""
     r = _Reader(path)
     # [imported]: what `import feed` last wrote (audiofeed/importers/feed_config.py)
-    r.unknown(data, {"podcast", "publish", "feeds", "site", "tags", "master", "imported"}, "")
+    r.unknown(
+        data,
+        {"podcast", "publish", "feeds", "site", "tags", "master", "transcripts", "imported"},
+        "",
+    )
     pod = _table(r, data, "podcast")
     pub = _table(r, data, "publish")
     site = _table(r, data, "site", required=False)
@@ -306,8 +313,13 @@ def parse_all(data: dict[str, Any], path: Path) -> tuple[Config, list[Problem]]:
     order = r.string(site, "order", "site.", required=False, default="programme")
     if order not in SITE_ORDERS:
         r.problem("site.order", f"{order!r} must be one of {', '.join(SITE_ORDERS)}")
+    search = site.get("search", True)
+    if not isinstance(search, bool):
+        r.problem("site.search", "must be true or false")
+        search = True
     tag_settings = _tags(r, data.get("tags", {}))
     master = master_settings(data.get("master"), r.problem)
+    transcripts = transcript_settings(r, data.get("transcripts"), language)
 
     if any(x.severity == "error" for x in r.problems):  # a stand-in (see ``read``)
         title, description, author = title or "?", description or "?", author or "?"
@@ -339,9 +351,10 @@ def parse_all(data: dict[str, Any], path: Path) -> tuple[Config, list[Problem]]:
             late_after_hours=float(late),
             **storage,
         ),
-        site=Site(order=order or "programme"),
+        site=Site(order=order or "programme", search=search),
         tags=tag_settings,
         master=master,
+        transcripts=transcripts,
     )
     return config, r.problems
 

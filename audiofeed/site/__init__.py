@@ -24,6 +24,7 @@ from ..show.catalog import Catalog, Episode, Person
 from ..show.config import Config
 from ..shownotes import ShowNotes, markdown_to_html, markdown_to_text, truncate
 from . import formatting as fmt
+from . import search
 from . import transcript as transcript_mod
 from .render import ASSETS, Templates
 
@@ -35,6 +36,7 @@ __all__ = [
     "SiteItem",
     "build_site",
     "episode_key",
+    "search",
     "site_pages",
 ]
 
@@ -64,6 +66,7 @@ class SiteAssets:
 
     feed_key: str
     image_key: str
+    search: bool = False  # the index gets a search box (Pagefind's files are published)
 
 
 def episode_key(slug: str) -> str:
@@ -256,6 +259,7 @@ def _common(config: Config, assets: SiteAssets, sessions: list[SessionView]) -> 
         "session_count": len(sessions),
         "total_duration": fmt.duration(total),
         "generator": f"audiofeed {__version__}",
+        "search": assets.search,
     }
 
 

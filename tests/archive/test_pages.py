@@ -94,7 +94,7 @@ def test_episode_page_shows_the_session(published_show: Show) -> None:
     html = published_show.page("episodes/opening-plenary.html")
     page = Page(html)
     text = " ".join(" ".join(page.text).split())
-    assert "<h1>Opening plenary: outcomes for everyone</h1>" in html
+    assert '<h1 data-pagefind-meta="title">Opening plenary: outcomes for everyone</h1>' in html
     assert "Monday 2 March 2026, 09:00" in text and "(UTC+00:00)" in text
     assert "Dr Ada Example, Director (Test Lab)" in text
     assert "Prof Ben Sample (University of Somewhere)" in text
@@ -260,7 +260,7 @@ def test_site_order_from_config(fresh_show: Show) -> None:
     ("table", "line"),
     [
         ('[site]\norder = "random"\n', "site.order: 'random' must be one of programme, newest"),
-        ("[site]\ncolour = 1\n", "site.colour: unknown key (allowed: order)"),
+        ("[site]\ncolour = 1\n", "site.colour: unknown key (allowed: order, search)"),
         ('site = "x"\n', "site: must be a table: [site]"),
     ],
 )
