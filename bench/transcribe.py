@@ -94,8 +94,7 @@ def main() -> None:
     lengths = (30, 120) if args.quick else (30, 120, 300)
     runs = 1 if args.quick else 3
 
-    from audiofeed.transcriptconfig import TranscriptSettings
-
+    from audiofeed.show.transcriptconfig import TranscriptSettings
     from audiofeed.transcribe.engine import Recogniser, bundled_model, engine_version
 
     settings = TranscriptSettings(language="en")

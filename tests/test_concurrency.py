@@ -318,7 +318,7 @@ def test_a_rename_is_followed_by_an_fsync_of_its_folder(tmp_path: Path, monkeypa
 def test_the_lease_is_renewed_by_a_conditional_write(tmp_path: Path) -> None:
     """Half of the lease gone: the next in-place write first renews it, conditionally on
     the commit's version; a manifest someone else wrote meanwhile fails that renewal."""
-    from audiofeed.publish import commit
+    from audiofeed.publish.pipeline import commit
     from audiofeed.publish.state import Manifest
     from audiofeed.storage import Tagged
 

@@ -9,9 +9,9 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from audiofeed.serve import make_server
 from playwright.sync_api import Browser, Page
 
+from audiofeed.storage.serve import make_server
 from tests.support.clients import chromium, run_axe
 
 from .conftest import EVIL_TITLE, RECORDINGS, Show

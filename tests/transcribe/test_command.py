@@ -184,7 +184,7 @@ def test_without_faster_whisper_the_error_says_how_to_install_it(
 
 
 def test_config_defaults_follow_the_show_language(tmp_path: Path) -> None:
-    from audiofeed.config import parse
+    from audiofeed.show.config import parse
 
     base = {
         "podcast": {

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiofeed.catalog import load as load_catalog
-from audiofeed.config import load as load_config
-
+from audiofeed.show.catalog import load as load_catalog
+from audiofeed.show.config import load as load_config
 from audiofeed.transcribe.engine import Recogniser, bundled_model, resolve_model
 from audiofeed.transcribe.prompt import prompt_for
 from tests.support.media import probe_duration

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from audiofeed.serve import make_server
-
+from audiofeed.storage.serve import make_server
 from tests.archive.test_search import search
 from tests.support.cli import run
 from tests.support.clients import chromium
