@@ -69,8 +69,8 @@ def _remote(manifest):  # type: ignore[no-untyped-def]
 
 def prepare(show: Path) -> None:
     from audiofeed import shownotes
-    from audiofeed.publish.pipeline import pipeline as publish
-    from audiofeed.publish.pipeline import tagging
+    from audiofeed.publish import pipeline as publish
+    from audiofeed.publish import tagging
     from audiofeed.publish.state import Manifest, MediaRecord
 
     config, catalog = publish.load_show(show / "config.toml")
@@ -102,7 +102,7 @@ def run_audiofeed(show: Path, run: int, phases: bool) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     import showgen
 
-    from audiofeed.publish.pipeline import pipeline as publish
+    from audiofeed.publish import pipeline as publish
     from audiofeed.publish.state import Manifest
 
     showgen.change_description(show, 1 + run * 37 % 9000, f"edited in run {run}")

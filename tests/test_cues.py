@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from audiofeed.errors import EpisodeError
-from audiofeed.publish.pipeline import cues
+from audiofeed.publish import cues
 
 EP = Path("episodes/x.md")
 SRT = """1

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from audiofeed import rules
+from audiofeed import rules, site
 from audiofeed.common.memo import Recall
-from audiofeed.publish.pipeline import pipeline as publish
+from audiofeed.publish import pipeline as publish
 from audiofeed.show import frontmatter
 from audiofeed.site.render import Templates
 from tests.support.cli import run
@@ -96,7 +96,7 @@ def test_a_template_override_renders_every_page_again(show: Path) -> None:
     _publish(show)
     before = _pages(show)
     (show / "templates").mkdir()
-    base = Path(publish.__file__).parent / "site" / "templates" / "base.html"
+    base = Path(site.__file__).parent / "templates" / "base.html"
     text = base.read_text().replace("</body>", "<!-- organiser's footer -->\n</body>")
     (show / "templates" / "base.html").write_text(text)
     _publish(show)

@@ -159,8 +159,8 @@ def test_a_bad_master_is_one_line_and_nothing_is_published(show: Path) -> None:
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
         errors = [x for x in proc.stderr.splitlines() if x.startswith("error: ")]
         assert errors == [
-            "error: recordings/floor.mp4: audio: no audio stream (a video without sound); "
-            "export the recording with its audio"
+            "error: episodes/05-levelling-up.md: audio: floor.mp4: no audio stream (a video "
+            "without sound); export the recording with its audio"
         ], proc.stderr
     assert tree_snapshot(show / "public") == before
 

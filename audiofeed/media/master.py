@@ -116,12 +116,8 @@ def master(job: Job) -> tuple[Path | None, dict[str, Any]]:
             if (abs(off) <= min(0.5, s.tolerance / 2) and over <= 0) or attempt == ATTEMPTS - 1:
                 break
             gain += off
-            if over > 0 or limit is not None:
-                limit = (
-                    min(limit if limit is not None else s.true_peak, s.true_peak)
-                    - max(over, 0.0)
-                    - 0.3
-                )
+            if over > 0:  # lossy coding or the gain correction overshot: limit lower
+                limit = (limit if limit is not None else s.true_peak) - over - 0.3
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         size = tmp.stat().st_size

@@ -88,7 +88,8 @@ def recording_problems(
     if info.warning:
         problems.append(Problem(episode.audio, "audio", info.warning, "warning"))
     try:
-        episode = mastering.shifted(episode, info.offset, info.duration)
+        if info.trimmed:
+            episode = mastering.shifted(episode, info.offset, info.duration)
         media.validate_chapters(episode.chapters, info.duration, episode.path)
     except AudiofeedError as exc:
         problems.append(Problem(exc.path, exc.field, exc.message))

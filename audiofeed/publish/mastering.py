@@ -287,6 +287,7 @@ class Preview:
     size: int
     offset: float = 0.0
     warning: str | None = None
+    trimmed: bool = False  # chapters and cues move with the cut
 
 
 def preview(config: Config, episode: Episode) -> Preview:
@@ -315,4 +316,6 @@ def preview(config: Config, episode: Episode) -> Preview:
         end = m["tail"]
     duration = (end if end is not None else (episode.trim[0] or 0.0) + m["duration"]) - start
     mime = "audio/x-m4a" if settings.format == "aac" else "audio/mpeg"
-    return Preview(mime, duration, int(settings.bitrate * 125 * duration) + 1, start)
+    trimmed = bool(start) or end is not None
+    size = int(settings.bitrate * 125 * duration) + 1
+    return Preview(mime, duration, size, start, trimmed=trimmed)

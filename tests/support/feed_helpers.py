@@ -8,7 +8,7 @@ from pathlib import Path
 from lxml import etree
 
 from audiofeed import feed, shownotes
-from audiofeed.publish.pipeline import mastering
+from audiofeed.publish import mastering
 from audiofeed.show import catalog as catalog_mod
 from audiofeed.show import config as config_mod
 
