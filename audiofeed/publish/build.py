@@ -11,27 +11,35 @@ import re
 import shutil
 from pathlib import Path
 
-from .. import feed, media, rules, shownotes, site
+from .. import feed, media, rules, shownotes
 from ..common.checkpoint import checkpoint
 from ..common.codestamp import code_digest
 from ..common.memo import Recall
 from ..errors import EpisodeError, MediaError, Problem, ValidationError
-from ..show.catalog import Catalog, Episode, about_episode
+from ..show.catalog import Catalog, Episode, about_episode, programme_order
 from ..show.config import Config
 from ..storage import Artifact, RemoteObject, cache_control_for, content_type_for
-from ..storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA, STAGE_PAGE
+from ..storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA
 from . import cues, mastering
-from .state import MANIFEST_KEY, Manifest, MediaRecord, Memo, ProbeCache, TaggedIndex, write_atomic
+from .archive import ArchiveArtifacts
+from .state import (
+    MANIFEST_KEY,
+    STATE_DIR,
+    Manifest,
+    MediaRecord,
+    Memo,
+    ProbeCache,
+    TaggedIndex,
+    write_atomic,
+)
 from .tagging import chapter_images, media_fingerprint, media_tags
 
 log = logging.getLogger("audiofeed")
 
 #: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
 PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
-FEED_KEY = "feed.xml"
 #: a caption transcript's other format, published beside it when present
 COMPANION = {".vtt": ".srt", ".srt": ".vtt"}
-STATE_DIR = ".audiofeed"
 
 
 def latest_copy(build_dir: Path, episode: Episode, suffix: str | None = None) -> Path | None:
@@ -47,7 +55,7 @@ def latest_copy(build_dir: Path, episode: Episode, suffix: str | None = None) ->
     return max(copies, key=lambda p: p.stat().st_mtime_ns, default=None)
 
 
-class Builder:
+class Builder(ArchiveArtifacts):
     """Builds every artifact of the show into ``.audiofeed/build``: media, art, archive pages,
     feed, manifest."""
 
@@ -91,7 +99,8 @@ class Builder:
         cover_bytes = self.config.podcast.image.read_bytes()
         items, artifacts = [], [cover]
         problems = self.master()
-        episodes = []
+        episodes: list[Episode] = []
+        left_out: list[Episode] = []
         for n, episode in enumerate(self.catalog.episodes, 1):
             log.debug("preparing %d/%d %s", n, len(self.catalog.episodes), episode.path.name)
             try:
@@ -107,6 +116,7 @@ class Builder:
                 problems = self._set_aside(episode, problems)
                 kept = self._published_version(episode)
                 if kept is None:
+                    left_out.append(episode)  # listed as waiting, like any session
                     continue
                 art, record = kept
             episodes.append(episode)
@@ -145,7 +155,11 @@ class Builder:
         if problems:
             raise ValidationError(problems=problems)
         # chapters as published (moved with a trim)
-        self.catalog = dataclasses.replace(self.catalog, episodes=tuple(episodes))
+        self.catalog = dataclasses.replace(
+            self.catalog,
+            episodes=tuple(episodes),
+            waiting=tuple(sorted((*self.catalog.waiting, *left_out), key=programme_order)),
+        )
         artifacts += self.site_artifacts(items, cover.key)
         artifacts += self.feeds(items, self.config.url(cover.key))
         texts = [e.body for e in self.catalog.episodes] + [self.config.podcast.description]
@@ -156,85 +170,6 @@ class Builder:
             self.bytes_artifact(MANIFEST_KEY, self.new_manifest.to_bytes(), STAGE_MANIFEST)
         )
         return artifacts
-
-    # -- archive -------------------------------------------------------------------------
-    def site_artifacts(self, items: list[feed.FeedItem], image_key: str) -> list[Artifact]:
-        """The archive's pages, rendering only those whose inputs changed since the last
-        build (the others are the files it left in the build folder, unchanged)."""
-        wanted = self.config.site.search and bool(items)  # nothing to search in an empty show
-        exe = site.search.executable() if wanted else None
-        if wanted and exe is None:
-            log.warning(
-                "archive: no search box (pagefind is not installed: %s)", site.search.INSTALL_HINT
-            )
-        assets = site.SiteAssets(feed_key=FEED_KEY, image_key=image_key, search=exe is not None)
-        compiled = self.config.root / STATE_DIR / "templates"  # Jinja2's bytecode cache
-        rendered = Memo(self.config.root / STATE_DIR / "index.json", code_digest())
-        entries = Recall(rendered.load())
-        pages = site.site_pages(self.catalog, items, assets, compiled, entries)
-        before, after, arts = self.pages.load(), {}, []
-        for page in sorted(pages, key=lambda p: p.key):
-            stage = STAGE_ASSET if page.key.startswith("assets/") else STAGE_PAGE
-            entry = before.get(page.key)
-            art = self.unchanged_artifact(page.key, entry, page.inputs, stage)
-            if art is None:
-                art = self.bytes_artifact(page.key, page.render(), stage)
-                st = os.stat(art.path)  # type: ignore[arg-type]
-                entry = [page.inputs, art.sha256, st.st_size, st.st_mtime_ns]
-            after[page.key] = entry
-            arts.append(art)
-        self.pages.save(after)
-        if entries.after:  # the index was rendered
-            rendered.save(entries.after)
-        return arts + (self.search_artifacts(arts, exe) if exe else [])
-
-    def search_artifacts(self, pages: list[Artifact], exe: Path) -> list[Artifact]:
-        """Pagefind's index of the session pages (``pagefind/``), rebuilt only when one of
-        them changed since the last build."""
-        sessions = {a.key: a.sha256 for a in pages if a.key.startswith("episodes/")}
-        language = self.config.podcast.language
-        inputs = site.search.inputs_digest(sessions, language)
-        memo = Memo(self.config.root / STATE_DIR / "search.json", code_digest())
-        before = memo.load()
-        files = before.get("files") if before.get("inputs") == inputs else None
-        arts = [
-            self.unchanged_artifact(k, e, inputs, STAGE_ASSET) for k, e in (files or {}).items()
-        ]
-        if not files or None in arts:
-            log.debug("indexing %d session pages for the archive search", len(sessions))
-            out = self.build_dir / site.search.FOLDER
-            paths = {key: self.build_dir / key for key in sessions}
-            keys = site.search.build_index(paths, out, language, exe)
-            arts = [self.file_artifact(self.build_dir / k, None, STAGE_ASSET) for k in keys]
-            files = {}
-            for art in arts:
-                st = os.stat(art.path)  # type: ignore[arg-type]
-                files[art.key] = [inputs, art.sha256, st.st_size, st.st_mtime_ns]
-        memo.save({"inputs": inputs, "files": files})
-        return [a for a in arts if a is not None]
-
-    def unchanged_artifact(
-        self, key: str, entry: object, inputs: str, stage: int
-    ) -> Artifact | None:
-        """The file a previous build rendered for the same inputs, if it is still there
-        as that build left it (size and mtime)."""
-        if not (isinstance(entry, list) and len(entry) == 4 and entry[0] == inputs):
-            return None
-        try:
-            st = os.stat(f"{self.build_dir}/{key}")
-        except OSError:
-            return None
-        if [st.st_size, st.st_mtime_ns] != entry[2:]:
-            return None
-        return Artifact(
-            key=key,
-            size=st.st_size,
-            sha256=str(entry[1]),
-            content_type=content_type_for(key),
-            cache_control=cache_control_for(key),
-            stage=stage,
-            path=self.build_dir / key,
-        )
 
     # -- feeds ---------------------------------------------------------------------------
     def feeds(self, items: list[feed.FeedItem], image_url: str) -> list[Artifact]:

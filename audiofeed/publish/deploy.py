@@ -32,7 +32,7 @@ from ..storage import (
     TransferCancelled,
 )
 from ..storage.plan import STAGE_FEED
-from .state import MANIFEST_KEY, Manifest
+from .state import MANIFEST_KEY, STATE_DIR, Manifest
 
 try:
     import fcntl
@@ -40,7 +40,6 @@ except ImportError:  # pragma: no cover - not POSIX: no lock
     fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("audiofeed")
-STATE_DIR = ".audiofeed"
 
 WORKERS = 16  # objects uploaded at once within a stage
 

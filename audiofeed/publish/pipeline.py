@@ -25,10 +25,10 @@ from ..show.config import Config
 from ..show.destination import sources_inside
 from ..storage import Backend, RemoteSettings, open_backend, plan
 from . import commit, deploy, unchanged
-from .build import FEED_KEY, STATE_DIR, Builder, latest_copy
+from .build import Builder, latest_copy
 from .deploy import Applied, NoProgress, Progress, apply, check_unknown, remote_state, verify
 from .report import Report, error_report
-from .state import MANIFEST_KEY, Manifest, Memo, write_atomic
+from .state import FEED_KEY, MANIFEST_KEY, STATE_DIR, Manifest, Memo, write_atomic
 from .tagging import media_tags
 
 log = logging.getLogger("audiofeed")

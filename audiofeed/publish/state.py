@@ -9,6 +9,8 @@ from typing import Any
 
 from ..common.files import write_atomic
 
+STATE_DIR = ".audiofeed"  # audiofeed's own files, in the show folder and the destination
+FEED_KEY = "feed.xml"  # the main feed
 MANIFEST_KEY = ".audiofeed/manifest.json"
 MANIFEST_VERSION = 1
 

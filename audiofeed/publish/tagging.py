@@ -18,8 +18,8 @@ from ..media.images import mime_of
 from ..show.catalog import Episode
 from ..show.config import Config, TagSettings
 from ..shownotes import ShowNotes
+from .state import FEED_KEY
 
-FEED_KEY = "feed.xml"
 TAG_FORMAT = 2  # bump when the way tags are written changes: every recording is re-tagged
 #: free text: an edit to the description changes the feed, not the audio (no re-upload)
 FREE_TEXT = ("comment", "long_description")

@@ -116,6 +116,26 @@ class SessionView:
     chapters: tuple[ChapterView, ...]
     transcript: tuple[transcript_mod.Cue, ...]
     transcript_path: str | None  # the published transcript file, like media_path: |href
+    pending: bool = False  # see PendingView
+
+    @property
+    def title(self) -> str:
+        return self.episode.title
+
+
+@dataclass(frozen=True)
+class PendingView:
+    """A session still waiting for its recording: listed on the index as "recording to
+    follow", with no page and nothing to play."""
+
+    episode: Episode
+    start_iso: str
+    date_text: str
+    start_text: str
+    zone: str
+    chairs: tuple[PersonView, ...]
+    speakers: tuple[PersonView, ...]
+    pending: bool = True
 
     @property
     def title(self) -> str:
@@ -175,9 +195,15 @@ def site_pages(
     common = _common(config, assets, sessions)
     base = _digest(templates.fingerprint(), repr(sorted(common.items())))
     views = [_digest(repr(s)) for s in sessions]
+    pending = [_pending(e) for e in catalog.waiting]
+    listed = sorted(
+        [*sessions, *pending],
+        key=lambda s: (s.episode.start, s.episode.episode or 0, s.episode.slug),
+    )
     newest = config.site.order == "newest"
     entries = entries if entries is not None else Recall()
     digests = {id(s): d for s, d in zip(sessions, views, strict=True)}
+    digests.update({id(p): _digest(repr(p)) for p in pending})
     fingerprint = templates.fingerprint()
 
     def session_entry(session: SessionView, level: int, show_date: bool) -> Markup:
@@ -197,7 +223,7 @@ def site_pages(
             root="",
             canonical=config.url(INDEX_KEY),
             description=common["podcast_summary"],
-            days=_days(sessions, newest=newest),
+            days=_days(listed, newest=newest),
             session_entry=session_entry,
         )
 
@@ -219,7 +245,8 @@ def site_pages(
 
         return render
 
-    pages = [Page(INDEX_KEY, _digest(base, INDEX_KEY, str(newest), *views), index)]
+    waiting = [digests[id(p)] for p in pending]
+    pages = [Page(INDEX_KEY, _digest(base, INDEX_KEY, str(newest), *views, *waiting), index)]
     for n, session in enumerate(sessions):
         around = (views[n - 1] if n > 0 else "", views[n + 1] if n + 1 < len(views) else "")
         pages.append(Page(session.key, _digest(base, session.key, views[n], *around), episode(n)))
@@ -297,6 +324,18 @@ def _session(config: Config, item: SiteItem) -> SessionView:
     )
 
 
+def _pending(e: Episode) -> PendingView:
+    return PendingView(
+        episode=e,
+        start_iso=e.start.isoformat(),
+        date_text=fmt.long_date(e.start),
+        start_text=fmt.clock(e.start),
+        zone=fmt.zone(e.start),
+        chairs=tuple(_person(p) for p in e.chairs),
+        speakers=tuple(_person(p) for p in e.speakers),
+    )
+
+
 def _from_root(config: Config, url: str) -> str:
     """A published URL as a path from the archive root (absolute if published elsewhere)."""
     base = config.publish.base_url
@@ -321,7 +360,7 @@ def _http_url(value: str | None) -> str | None:
     return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def _days(sessions: list[SessionView], *, newest: bool) -> tuple[Day, ...]:
+def _days(sessions: Sequence[SessionView | PendingView], *, newest: bool) -> tuple[Day, ...]:
     """Sessions grouped by day, then track, in programme order or newest first."""
     by_day: dict[str, list[SessionView]] = {}
     for s in sessions:

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from .. import media
 from ..errors import EpisodeError, MediaError, Problem, ValidationError
-from ..publish.build import STATE_DIR, Builder, latest_copy
+from ..publish.build import Builder, latest_copy
 from ..publish.pipeline import assign_guids, batch_gc, load_show
-from ..publish.state import Manifest, write_atomic
+from ..publish.state import STATE_DIR, Manifest, write_atomic
 from ..show.catalog import TRANSCRIPTS_DIR, Catalog, Episode
 from . import captions
 from .engine import Recogniser, engine_version, model_identity, model_label, resolve_model
