@@ -18,6 +18,8 @@ ONLY_IN = {
     "markdownify": ("importers/feed_text.py",),
     "rich": ("cli",),
     "imageio_ffmpeg": ("media/ffmpeg.py",),
+    "distributed": ("executor.py",),  # the optional extra audiofeed[cluster]
+    "dask": ("executor.py",),
     # every ffmpeg run goes through one module, which names the file on failure
     "subprocess": ("media/ffmpeg.py",),
 }
@@ -28,6 +30,10 @@ MUST_NOT_IMPORT = {
     "feedconfig": {"catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "masterconfig": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "mastering": {"shownotes", "feed", "site", "publish", "build", "cli"},
+    "clusterrun": {"shownotes", "feed", "site", "publish", "build", "cli"},
+    "remote": {"catalog", "config", "shownotes", "feed", "site", "publish", "build", "cli"},
+    "executor": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
+    "sources": {"config", "catalog", "media", "shownotes", "feed", "site", "publish", "cli"},
     "catalog": {"media", "shownotes", "feed", "site", "publish", "cli"},
     "media": {"shownotes", "feed", "site", "publish", "cli"},
     "shownotes": {"media", "feed", "site", "publish", "cli"},
