@@ -67,7 +67,14 @@ class Cluster:
     def run_everywhere(self, fn: Callable[..., Any], *args: Any) -> dict[str, Any]:
         """``fn(*args)`` on every worker; worker name -> its answer."""
         names = self.workers()
-        answers = self.client.run(fn, *args, workers=list(names))
+        try:
+            answers = self.client.run(fn, *args, workers=list(names))
+        except Exception as exc:  # e.g. a worker without audiofeed (ModuleNotFoundError)
+            raise ClusterError(
+                f"the workers of {self.address} cannot run audiofeed ({type(exc).__name__}: "
+                f"{exc}); {INSTALL_HINT.replace('pip install', 'on every worker: pip install')}",
+                field="cluster.address",
+            ) from None
         return {names.get(addr, addr): answer for addr, answer in answers.items()}
 
     def executor(self) -> Executor:

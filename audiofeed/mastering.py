@@ -14,12 +14,12 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import sources
+from . import executor, sources
 from .catalog import Catalog, Episode
 from .config import Config
 from .errors import MediaError, Problem
@@ -200,7 +200,7 @@ def _run(
             for e, job in todo:
                 finished(e, _call(master, job))
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+            with executor.local(min(jobs, len(todo))) as pool:  # or a cluster: clusterrun.py
                 futures = {pool.submit(_call, master, job): e for e, job in todo}
                 # as each finishes (the slowest last), not in submission order
                 for future in as_completed(futures):

@@ -210,3 +210,55 @@ def test_a_worker_that_cannot_read_a_source_is_named_before_any_work(
     for line, url in zip(lines, urls, strict=True):
         assert line.startswith("error: ") and f"worker worker-0 cannot read {url} (" in line
     assert not (show / "public").exists()
+
+
+def test_locally_an_s3_recording_is_copied_once_and_check_reads_the_copy(
+    seaweedfs: SeaweedFS, ingest: dict[str, str], local_show: Path
+) -> None:
+    bucket, key = ingest["room-1"][len("s3://") :].split("/", 1)
+    copy = local_show / ".audiofeed" / "sources" / bucket / key
+    before = copy.stat().st_mtime_ns
+    assert copy.read_bytes() == seaweedfs.client().get_object(Bucket=bucket, Key=key)["Body"].read()
+    proc = run("publish", "--retag", cwd=local_show, env=creds(seaweedfs))
+    assert proc.returncode == 0, proc.stderr
+    assert copy.stat().st_mtime_ns == before  # same ETag and size: not fetched again
+    proc = run("check", cwd=local_show, env=creds(seaweedfs))
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_other_urls_and_bad_cluster_settings_are_one_line_each(
+    seaweedfs: SeaweedFS, tmp_path: Path
+) -> None:
+    show = make_show(tmp_path / "show", seaweedfs, ["https://example.org/a.wav", "s3://x/a.wav"])
+    with open(show / "config.toml", "a") as f:
+        f.write('address = "127.0.0.1:8786"\n')
+    proc = run("check", cwd=show)
+    errors = [x for x in proc.stderr.splitlines() if x.startswith("error: ")]
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert len(errors) == 3, proc.stderr
+    assert errors[0] == (
+        "error: config.toml: cluster.address: '127.0.0.1:8786' must be a scheduler address, "
+        "e.g. tcp://HOST:8786"
+    )
+    refused = "error: episodes/talk-1.md: audio: 'https://example.org/a.wav': recordings are"
+    assert errors[1].startswith(refused + " read from files or s3://BUCKET/KEY here")
+    assert errors[2].startswith("error: episodes/talk-2.md: audio: 's3://x/a.wav': the bucket "
+                                "name must be")  # fmt: skip
+
+
+def test_without_the_extra_cluster_is_one_line(seaweedfs: SeaweedFS, tmp_path: Path) -> None:
+    show = make_show(tmp_path / "show", seaweedfs, ["recordings/a.wav"])
+    make_audio(show / "recordings" / "a.wav", 2.0, loudness=-26.0)
+    code = (  # as if distributed were not installed: importing it fails
+        "import sys; sys.modules['distributed'] = None; from audiofeed.cli import main; "
+        "sys.argv = ['audiofeed', 'publish', '--cluster', 'tcp://127.0.0.1:9']; main()"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=show, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    errors = [x for x in proc.stderr.splitlines() if x.startswith("error: ")]
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert errors == [
+        "error: cluster: --cluster needs Dask: pip install 'audiofeed[cluster]' (the same "
+        "audiofeed version as the workers)"
+    ], proc.stderr
+    assert not (show / "public" / "feed.xml").exists()
