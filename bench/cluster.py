@@ -82,7 +82,9 @@ def main() -> int:
                                     cluster.address)  # fmt: skip
             rows[f"Dask, {workers} worker(s)"] = wall
             assert got == reference, "the cluster made different bytes"
-        print(f"\n{n} x {seconds} s WAV (48 kHz 24-bit stereo speech), whole publish:\n")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"\n{n} x {seconds} s WAV (48 kHz 24-bit stereo speech), whole publish, "
+              f"{os.cpu_count()} cores, load average after: {load}\n")  # fmt: skip
         print("| run | wall s | speed-up |\n|---|---:|---:|")
         for name, wall in rows.items():
             base = rows["local pool, --jobs 1"] if name.startswith("local") else rows[
