@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 def dask_command() -> list[str]:
@@ -71,13 +72,15 @@ class DaskCluster:
     scheduler: subprocess.Popen
     workers: list[subprocess.Popen] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    logs: list[Any] = field(default_factory=list)
 
     def start_worker(self, name: str) -> subprocess.Popen:
         """One more ``dask worker`` process (one thread, its own folder and TMPDIR)."""
         home = self.root / name
         (home / "tmp").mkdir(parents=True, exist_ok=True)
         env = {**self.env, "TMPDIR": str(home / "tmp")}
-        log = open(home / "worker.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(home / "worker.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.logs.append(log)
         proc = subprocess.Popen(
             [*dask_command(), "worker", self.address, "--name", name, "--nthreads", "1",
              "--nworkers", "1", "--host", "127.0.0.1", "--dashboard-address", ":0",
@@ -104,6 +107,8 @@ class DaskCluster:
         for proc in self.workers:
             _stop(proc)
         _stop(self.scheduler)
+        for log in self.logs:
+            log.close()
 
 
 @contextmanager
@@ -113,13 +118,13 @@ def run_dask_cluster(workers: int = 2, env: dict[str, str] | None = None) -> Ite
     port = _free_port()
     base = {**os.environ, **(env or {}), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     log_path = root / "scheduler.log"
-    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
     scheduler = subprocess.Popen(
         [*dask_command(), "scheduler", "--host", "127.0.0.1", "--port", str(port),
          "--dashboard-address", ":0", "--no-show"],
         cwd=root, env=base, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    cluster = DaskCluster(f"tcp://127.0.0.1:{port}", root, scheduler, env=base)
+    cluster = DaskCluster(f"tcp://127.0.0.1:{port}", root, scheduler, env=base, logs=[log])
     try:
         _wait_for_port(port, scheduler, log_path)
         for i in range(workers):
