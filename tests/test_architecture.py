@@ -20,6 +20,8 @@ ONLY_IN = {
     "markdownify": ("importers/feed_text.py",),
     "rich": ("cli",),
     "imageio_ffmpeg": ("media/ffmpeg.py",),
+    "distributed": ("publish/executor.py",),  # the optional extra audiofeed[cluster]
+    "dask": ("publish/executor.py",),
     # every ffmpeg run goes through one module, which names the file on failure
     "subprocess": ("media/ffmpeg.py", "site/search.py"),  # ffmpeg; the pagefind binary
 }

@@ -71,7 +71,9 @@ class RichProgress:
     def _master_line(self) -> str:
         return f"mastering {self.files_done}/{self.files} recordings"
 
-    def master_done(self, name: str, size: int, facts: dict[str, Any] | None) -> None:
+    def master_done(
+        self, name: str, size: int, facts: dict[str, Any] | None, worker: str | None = None
+    ) -> None:
         with self.lock:
             if self.bars is None or self.task is None:
                 return
@@ -83,6 +85,7 @@ class RichProgress:
                     note = f" → {facts['output']['integrated']:.1f} LUFS"
                 elif facts:
                     note = " (on target: as it is)"
+                note += f" on {worker}" if worker else ""  # a cluster's worker
                 self.bars.update(row, completed=size or 1, description=f"  {name}{note}")
             self.bars.update(self.task, advance=size or 1, description=self._master_line())
 

@@ -36,6 +36,11 @@ from .base import Live, _config_path, _rel, render_problem
     type=click.IntRange(min=1),
     help="Recordings mastered at once (default: the cores).",
 )
+@click.option(
+    "--cluster",
+    metavar="tcp://HOST:8786",
+    help="Master on this Dask scheduler's workers (else [cluster] address; docs/cluster.md).",
+)
 @click.pass_context
 def publish(ctx: click.Context, as_json: bool, **options: Any) -> None:
     """Tag copies of the recordings, build the feed, publish what changed (feed last).

@@ -140,6 +140,29 @@ def master(job: Job) -> tuple[Path | None, dict[str, Any]]:
     return out, facts
 
 
+def store(
+    cache_dir: Path, facts: dict[str, Any], data: bytes | None
+) -> tuple[Path | None, dict[str, Any]]:
+    """Keep a result another machine made (a cluster worker) as if it had been made here:
+    the master's bytes under its content-addressed name, then its facts (each atomic)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    out = None
+    if facts.get("action") == "mastered":
+        assert data is not None and len(data) == facts["size"]
+        out = cache_dir / str(facts["file"])
+        tmp = cache_dir / f".tmp-{out.name}-{os.getpid()}"
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+    _write_json(cache_dir / f"{facts['key']}.json", facts)
+    return out, facts
+
+
 def decide(job: Job) -> tuple[str | None, dict[str, Any]]:
     """Why the recording would be mastered (None: published as it is), and its analysis."""
     if (hit := _trusted(job.cache_dir, cache_key(job))) is not None:

@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from ..errors import MediaError, Problem
 from ..show.catalog import Catalog, Episode
 from ..show.config import Config
+from . import executor, sources
 from .state import ProbeCache
 
 log = logging.getLogger("audiofeed")
@@ -32,7 +33,9 @@ class MasterProgress(Protocol):
     """What a display is told while recordings are mastered."""
 
     def master_start(self, files: list[tuple[str, int]]) -> None: ...
-    def master_done(self, name: str, size: int, facts: dict[str, Any] | None) -> None: ...
+    def master_done(
+        self, name: str, size: int, facts: dict[str, Any] | None, worker: str | None = None
+    ) -> None: ...
     def master_finish(self) -> None: ...
 
 
@@ -92,6 +95,9 @@ def prepare(
     folder = config.root / MASTER_DIR
     _clean_temp(folder)
     hashes = ProbeCache(config.root / ".audiofeed" / "sources.json")
+    index = sources.Index(config.root)  # s3:// recordings (sources.py)
+    endpoint = source_endpoint(config)
+    cluster = config.cluster.address
     out: dict[Path, Mastered] = {}
     problems: list[Problem] = []
     todo: list[tuple[Episode, Any]] = []
@@ -99,8 +105,14 @@ def prepare(
         source = episode.audio
         if source is None:
             continue
+        url = episode.audio_url
         if not episode.master.enabled:
-            out[episode.path] = Mastered(source)
+            try:
+                if url:  # published as it is: the coordinator needs the bytes
+                    sources.ensure_local(url, source, endpoint, index, episode.path)
+                out[episode.path] = Mastered(source)
+            except MediaError as exc:
+                problems.append(Problem(exc.path, exc.field or "audio", exc.message))
             continue
         if source.suffix.lower() not in master_mod.INPUT_EXTENSIONS:
             kinds = ", ".join(master_mod.INPUT_EXTENSIONS)
@@ -109,29 +121,51 @@ def prepare(
             )
             continue
         try:
-            facts = hashes.get(source)
-            if facts is None:
-                facts = {"sha256": sha256_file(source)}
-                hashes.put(source, facts)
+            if url and cluster:  # the workers read it; its sha256 without reading it
+                sha = index.sha256(url, sources.look(url, endpoint, episode.path)) or ""
+            elif url:
+                sha = sources.ensure_local(url, source, endpoint, index, episode.path)
+            else:
+                facts = hashes.get(source)
+                if facts is None:
+                    facts = {"sha256": sha256_file(source)}
+                    hashes.put(source, facts)
+                sha = facts["sha256"]
         except OSError as exc:
             problems.append(Problem(episode.path, "audio", f"{source.name}: {exc.strerror}"))
             continue
-        job = job_for(config, episode, facts["sha256"])
-        hit = master_mod.cached(job)
+        except MediaError as exc:
+            problems.append(Problem(exc.path, exc.field or "audio", exc.message))
+            continue
+        job = job_for(config, episode, sha)
+        hit = master_mod.cached(job) if sha else None
         if hit is not None:
             out[episode.path] = _result(episode, hit)
         else:
             todo.append((episode, job))
     hashes.save()
     if todo:
-        done = _run(todo, jobs or default_jobs(), progress)
+        if cluster:
+            from .clusterrun import run_on_cluster
+
+            done = run_on_cluster(config, todo, index, progress, finished=_log)
+        else:
+            done = _run(todo, jobs or default_jobs(), progress)
         for episode, _ in todo:
             result = done[episode.path]
             if isinstance(result, MediaError):
                 problems.append(Problem(result.path, result.field or "audio", result.message))
             else:
                 out[episode.path] = _result(episode, result)
+    if index.data:
+        index.save()
     return out, problems
+
+
+def source_endpoint(config: Config) -> str | None:
+    """The S3 endpoint of ``s3://`` recordings: [cluster] source_endpoint_url, else
+    [publish] endpoint_url, else the SDK's standard chain (None)."""
+    return config.cluster.source_endpoint_url or config.publish.endpoint_url
 
 
 def _result(episode: Episode, result: tuple[Path | None, dict[str, Any]]) -> Mastered:
@@ -166,7 +200,7 @@ def _run(
             for e, job in todo:
                 finished(e, _call(master, job))
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+            with executor.local(min(jobs, len(todo))) as pool:  # or a cluster: clusterrun.py
                 futures = {pool.submit(_call, master, job): e for e, job in todo}
                 # as each finishes (the slowest last), not in submission order
                 for future in as_completed(futures):
@@ -186,8 +220,14 @@ def _call(fn: Callable[[Any], Any], job: Any) -> Any:
         return exc
 
 
-def _log(episode: Episode, facts: dict[str, Any] | None, error: MediaError | None) -> None:
+def _log(
+    episode: Episode,
+    facts: dict[str, Any] | None,
+    error: MediaError | None,
+    worker: str | None = None,
+) -> None:
     name = episode.audio.name if episode.audio else episode.path.name
+    name += f" on {worker}" if worker else ""
     if error is not None or facts is None:
         return
     m = facts["input"]
@@ -298,6 +338,12 @@ def preview(config: Config, episode: Episode) -> Preview:
 
     source = episode.audio
     assert source is not None
+    if episode.audio_url:  # in a bucket: checked from a local copy (sources.py)
+        index = sources.Index(config.root)
+        sources.ensure_local(
+            episode.audio_url, source, source_endpoint(config), index, episode.path
+        )
+        index.save()
     settings = episode.master
     job = job_for(config, episode, sha256_file(source))
     if not settings.enabled:

@@ -58,6 +58,7 @@ class Options:
     destination: str | None = None  # --to: overrides publish.destination
     profile: str | None = None  # --profile: overrides publish.profile
     jobs: int | None = None  # --jobs: recordings mastered at once (default: the cores)
+    cluster: str | None = None  # --cluster: a Dask scheduler masters them (docs/cluster.md)
     skip_broken: bool = False  # publish the rest when a recording is broken (exit non-zero)
     allow_removal: tuple[str, ...] = ()  # --allow-removal: live episodes to drop on purpose
 
@@ -119,6 +120,9 @@ def publish(
     """Build the show and bring the destination up to date; the feed goes live last."""
     with batch_gc():
         config, catalog = load_show(config_path, options.base_url)
+        if options.cluster:  # --cluster wins over [cluster] address
+            cluster = dataclasses.replace(config.cluster, address=options.cluster)
+            config = dataclasses.replace(config, cluster=cluster)
         with deploy.publish_lock(config.root, dry_run=options.dry_run):
             return _publish(config, catalog, options, backend, progress)
 

@@ -15,6 +15,7 @@ from ..common.memo import Recall
 from ..common.paths import RealPaths
 from ..errors import AudiofeedError, Problem, ValidationError
 from . import frontmatter
+from . import sourceurl as sources
 from .config import Config, file_inside, local_file
 from .episode_parts import Chapter, Link, PartsReader, Person, parse_timestamp
 from .masterconfig import MasterSettings
@@ -92,6 +93,8 @@ class Episode:
     master: MasterSettings = field(default_factory=MasterSettings)
     audio_stream: int = 0
     trim: tuple[float | None, float | None] = (None, None)
+    #: ``audio = "s3://…"``: the object; ``audio`` is then the local copy's path (sources.py)
+    audio_url: str | None = None
 
     @property
     def people(self) -> tuple[Person, ...]:
@@ -285,6 +288,7 @@ class _EpisodeReader(PartsReader):
             slug=slug,
             guid=guid,
             audio=audio,
+            audio_url=self.audio_url,
             body=doc.body,
             subtitle=self.text(m, "subtitle"),
             day=self.text(m, "day"),
@@ -372,12 +376,21 @@ class _EpisodeReader(PartsReader):
         disks (an absolute path, or one relative to the show folder that leaves it). Only
         episode files say this; imported programmes and CSVs never set it."""
         value = self.text(m, "audio")
+        self.audio_url = None
         if value is None:
             return None
+        if value.startswith("s3://"):  # in an ingest bucket: sources.py reads it
+            try:
+                path = sources.local_path(self.config.root, value)
+            except ValueError as exc:
+                self.problem("audio", f"{value!r}: {exc}")
+                return None
+            self.audio_url = value
+            return path
         if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
             self.problem(
                 "audio",
-                f"{value!r}: recordings are read from files here; "
+                f"{value!r}: recordings are read from files or s3://BUCKET/KEY here; "
                 "copy it to this machine and give its path",
             )
             return None

@@ -121,6 +121,15 @@ class TagSettings:
 
 
 @dataclass(frozen=True)
+class Cluster:
+    """``[cluster]``: the Dask scheduler that masters recordings (docs/cluster.md) and the
+    S3 endpoint of ``audio = "s3://…"`` sources (else ``[publish] endpoint_url``)."""
+
+    address: str | None = None
+    source_endpoint_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole show configuration; paths are absolute."""
 
@@ -134,6 +143,7 @@ class Config:
     tags: TagSettings = field(default_factory=TagSettings)
     master: MasterSettings = field(default_factory=MasterSettings)
     transcripts: TranscriptSettings = field(default_factory=TranscriptSettings)
+    cluster: Cluster = field(default_factory=Cluster)
 
     @property
     def episodes_dir(self) -> Path:
@@ -175,6 +185,7 @@ PODCAST_KEYS = {
 }
 PUBLISH_KEYS = {"base_url", "destination", "late_after_hours", *STORAGE_KEYS}
 SITE_KEYS = {"order", "search"}
+CLUSTER_KEYS = {"address", "source_endpoint_url"}
 TAGS_KEYS = {"id3_version", "strip_existing", "cover_max_px"}
 ID3_VERSIONS = ("2.4", "2.3")
 
@@ -253,11 +264,8 @@ def parse_all(data: dict[str, Any], path: Path) -> tuple[Config, list[Problem]]:
     """A parsed config table -> (Config, every problem); see ``read``."""
     r = _Reader(path)
     # [imported]: what `import feed` last wrote (audiofeed/importers/feed_config.py)
-    r.unknown(
-        data,
-        {"podcast", "publish", "feeds", "site", "tags", "master", "transcripts", "imported"},
-        "",
-    )
+    top = {"podcast", "publish", "feeds", "site", "tags", "master", "transcripts", "imported"}
+    r.unknown(data, top | {"cluster"}, "")
     pod = _table(r, data, "podcast")
     pub = _table(r, data, "publish")
     site = _table(r, data, "site", required=False)
@@ -320,6 +328,7 @@ def parse_all(data: dict[str, Any], path: Path) -> tuple[Config, list[Problem]]:
     tag_settings = _tags(r, data.get("tags", {}))
     master = master_settings(data.get("master"), r.problem)
     transcripts = transcript_settings(r, data.get("transcripts"), language)
+    cluster = _cluster(r, _table(r, data, "cluster", required=False))
 
     if any(x.severity == "error" for x in r.problems):  # a stand-in (see ``read``)
         title, description, author = title or "?", description or "?", author or "?"
@@ -355,6 +364,7 @@ def parse_all(data: dict[str, Any], path: Path) -> tuple[Config, list[Problem]]:
         tags=tag_settings,
         master=master,
         transcripts=transcripts,
+        cluster=cluster,
     )
     return config, r.problems
 
@@ -404,6 +414,21 @@ def _table(r: _Reader, data: dict[str, Any], key: str, *, required: bool = True)
         r.problem(key, f"must be a table: [{key}]")
         return {}
     return value
+
+
+def _cluster(r: _Reader, table: dict[str, Any]) -> Cluster:
+    r.unknown(table, CLUSTER_KEYS, "cluster.")
+    address = r.string(table, "address", "cluster.", required=False)
+    if address and not re.match(r"^(tcp|tls|ws|wss|inproc)://\S+$", address):
+        r.problem(
+            "cluster.address", f"{address!r} must be a scheduler address, e.g. tcp://HOST:8786"
+        )
+        address = None
+    endpoint = r.string(table, "source_endpoint_url", "cluster.", required=False)
+    if endpoint and not is_http_url(endpoint):
+        r.problem("cluster.source_endpoint_url", "must be an http(s) URL")
+        endpoint = None
+    return Cluster(address=address, source_endpoint_url=endpoint)
 
 
 def _tags(r: _Reader, value: Any) -> TagSettings:

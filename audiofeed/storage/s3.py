@@ -292,6 +292,44 @@ class S3Backend(ConditionalWrites):
                 raise
             return resp["Body"].read()
 
+    def stat(self, key: str) -> dict[str, Any] | None:
+        """An object's size, ETag and audiofeed sha256 metadata (None if absent): no bytes."""
+        from botocore.exceptions import ClientError
+
+        with self._errors("read", key):
+            try:
+                resp = self.quick.head_object(Bucket=self.bucket, Key=self._key(key))
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                raise
+        meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
+        sha = meta.get(SHA256_META)
+        return {
+            "size": int(resp["ContentLength"]),
+            "etag": str(resp.get("ETag", "")).strip('"'),
+            "sha256": sha if sha and SHA256_RE.fullmatch(sha) else None,
+        }
+
+    def download(self, key: str, dest: Path) -> str:
+        """Copy an object to ``dest`` (whole or not at all), hashing as it arrives; its sha256."""
+        import hashlib
+
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".tmp-{dest.name}-{os.getpid()}")
+        digest = hashlib.sha256()
+        try:
+            with self._errors("read", key):
+                body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+                with open(tmp, "wb") as f:
+                    for chunk in body.iter_chunks(MB):
+                        digest.update(chunk)
+                        f.write(chunk)
+            os.replace(tmp, dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return digest.hexdigest()
+
     # -- writing -------------------------------------------------------------------------
     def put(
         self,
