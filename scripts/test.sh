@@ -8,7 +8,8 @@
 # 2. pip install -e '.[test]': the project and its Python test dependencies; skipped when
 #    scripts/python-deps-ok.py finds this checkout installed with everything pyproject.toml
 #    asks for (pip takes ~15 s even when nothing changes). AUDIOFEED_PIP_INSTALL=1 forces it.
-# 3. pytest, whose exit code is this script's (non-zero on any failure, 5 = no tests).
+# 3. pytest on two workers (pytest-xdist), whose exit code is this script's (non-zero on any
+#    failure, 5 = no tests).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -24,4 +25,6 @@ else
     "$PYTHON" -m pip install -q -e '.[test]' \
         2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 fi
-exec "$PYTHON" -m pytest "$@"
+# two pytest workers (pytest-xdist), one per core: each has its own SeaweedFS, rclone and
+# Dask fixtures; AUDIOFEED_TEST_WORKERS=0 runs in one process
+exec "$PYTHON" -m pytest -n "${AUDIOFEED_TEST_WORKERS:-2}" "$@"
