@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import harness
+import tomlkit
 import showgen
 from harness import REPO, CommandFailed, Peers, Sample, Series, Target, rotate, run
 
@@ -84,11 +85,10 @@ class Bench:
         """Point a show's [publish] at the benchmark's SeaweedFS (audiofeed's own settings)."""
         assert self.target
         cfg = show / "config.toml"
-        text = cfg.read_text()
-        if "endpoint_url" not in text:
-            cfg.write_text(
-                text + f'endpoint_url = "{self.target.endpoint}"\naddressing_style = "path"\n'
-            )
+        doc = tomlkit.parse(cfg.read_text())
+        doc["publish"]["endpoint_url"] = self.target.endpoint
+        doc["publish"]["addressing_style"] = "path"
+        cfg.write_text(tomlkit.dumps(doc))
 
     def local_build(self, show: Path, clean: bool) -> Sample:
         """audiofeed publish to the show's local folder: the built folder the peers upload."""
