@@ -2,6 +2,7 @@
 
     python bench/cluster.py            # 4 x 3 min 48 kHz 24-bit stereo speech (~5 min)
     python bench/cluster.py --quick    # 4 x 30 s (development)
+    python bench/cluster.py --seconds 600 --runs 3   # longer masters, medians of 3 runs
 
 The same masters (bench/mastering.py makes them: espeak-ng speech looped to length, at four
 levels) are published four times, each from a fresh copy of the show (nothing cached):
@@ -22,6 +23,7 @@ import hashlib
 import os
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -59,37 +61,45 @@ def publish(template: Path, work: Path, name: str, *args: str) -> tuple[float, d
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="4 x 30 s masters")
+    parser.add_argument("--seconds", type=int, default=180, help="length of each master")
+    parser.add_argument("--runs", type=int, default=1, help="runs per setting (median)")
     opts = parser.parse_args()
-    n, seconds = 4, 30 if opts.quick else 180
+    n, seconds = 4, 30 if opts.quick else opts.seconds
     work = Path(tempfile.mkdtemp(prefix="audiofeed-bench-cluster-"))
     try:
         log(f"making {n} x {seconds} s masters")
         masters = make_masters(work / "masters", n, seconds)
         template = make_show(work / "template", masters)
-        rows: dict[str, float] = {}
+        walls: dict[str, list[float]] = {}
         reference: dict[str, str] | None = None
-        for jobs in (1, 2):
-            log(f"local pool, --jobs {jobs}")
-            wall, got = publish(template, work, f"local-{jobs}", "--jobs", str(jobs))
-            rows[f"local pool, --jobs {jobs}"] = wall
-            reference = reference or got
-            assert got == reference, "the local pool made different bytes"
-        for workers in (1, 2):
-            log(f"Dask, {workers} worker process(es)")
-            # the workers import this checkout's audiofeed, as the coordinator does
-            with run_dask_cluster(workers, env={"PYTHONPATH": str(REPO)}) as cluster:
-                wall, got = publish(template, work, f"dask-{workers}", "--cluster",
-                                    cluster.address)  # fmt: skip
-            rows[f"Dask, {workers} worker(s)"] = wall
-            assert got == reference, "the cluster made different bytes"
+        for k in range(opts.runs):
+            for jobs in (1, 2):
+                log(f"run {k + 1}: local pool, --jobs {jobs}")
+                wall, got = publish(template, work, f"local-{jobs}-{k}", "--jobs", str(jobs))
+                walls.setdefault(f"local pool, --jobs {jobs}", []).append(wall)
+                reference = reference or got
+                assert got == reference, "the local pool made different bytes"
+            for workers in (1, 2):
+                log(f"run {k + 1}: Dask, {workers} worker process(es)")
+                # the workers import this checkout's audiofeed, as the coordinator does
+                with run_dask_cluster(workers, env={"PYTHONPATH": str(REPO)}) as cluster:
+                    wall, got = publish(template, work, f"dask-{workers}-{k}", "--cluster",
+                                        cluster.address)  # fmt: skip
+                walls.setdefault(f"Dask, {workers} worker(s)", []).append(wall)
+                assert got == reference, "the cluster made different bytes"
+            for done in work.glob(f"*-{k}"):
+                shutil.rmtree(done, ignore_errors=True)
+        rows = {name: statistics.median(values) for name, values in walls.items()}
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"\n{n} x {seconds} s WAV (48 kHz 24-bit stereo speech), whole publish, "
-              f"{os.cpu_count()} cores, load average after: {load}\n")  # fmt: skip
-        print("| run | wall s | speed-up |\n|---|---:|---:|")
+              f"{os.cpu_count()} cores, median of {opts.runs} run(s), "
+              f"load average after: {load}\n")  # fmt: skip
+        print("| run | wall s (median) | runs | speed-up |\n|---|---:|---|---:|")
         for name, wall in rows.items():
             base = rows["local pool, --jobs 1"] if name.startswith("local") else rows[
                 "Dask, 1 worker(s)"]  # fmt: skip
-            print(f"| {name} | {wall:.1f} | {base / wall:.2f}x |")
+            each = ", ".join(f"{w:.1f}" for w in walls[name])
+            print(f"| {name} | {wall:.1f} | {each} | {base / wall:.2f}x |")
         local = rows["local pool, --jobs 1"] / rows["local pool, --jobs 2"]
         dask = rows["Dask, 1 worker(s)"] / rows["Dask, 2 worker(s)"]
         print(f"\nspeed-up 1 -> 2: local pool {local:.2f}x, Dask workers {dask:.2f}x; "

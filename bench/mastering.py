@@ -16,7 +16,7 @@ made here and deleted after. Every tool makes a 128 kb/s MP3 at -16 LUFS / -1 dB
 All three run the same ffmpeg binary (the one imageio-ffmpeg ships; ffmpeg-normalize is
 pointed at it with FFMPEG_PATH). Wall and CPU (user + sys of the whole process tree) come
 from ``harness.run``; the output loudness is measured independently with the system
-ffmpeg's ebur128 filter. Needs: ffmpeg-normalize on PATH (pip), espeak-ng, ffmpeg.
+ffmpeg's ebur128 filter. Needs: espeak-ng, ffmpeg (ffmpeg-normalize is installed with the bench's peers).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import REPO, run
+from harness import REPO, install_peers, run
 
 TEXT = (
     "Good morning and welcome to the second day of the conference. Before we start, a few "
@@ -131,6 +131,11 @@ def outputs_of(tool: str, folder: Path) -> list[Path]:
     return sorted(folder.glob("*.mp3"))
 
 
+def normalizer() -> str:
+    """ffmpeg-normalize: the one on PATH, else the bench's peers venv (installed there)."""
+    return shutil.which("ffmpeg-normalize") or install_peers(log).ffmpeg_normalize
+
+
 def run_case(work: Path, *, quick: bool) -> dict:
     n, seconds = (2, 60) if quick else (4, 600)
     log(f"making {n} masters of {seconds} s")
@@ -143,7 +148,7 @@ def run_case(work: Path, *, quick: bool) -> dict:
     tools = {
         "audiofeed": ([sys.executable, "-m", "audiofeed", "-q", "publish"], show),
         "ffmpeg-normalize": (
-            ["ffmpeg-normalize", *map(str, masters), *NORMALIZE, "-of", str(work / "fn")],
+            [normalizer(), *map(str, masters), *NORMALIZE, "-of", str(work / "fn")],
             work / "fn",
         ),
         "two-pass loudnorm": (
