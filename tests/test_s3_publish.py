@@ -371,7 +371,8 @@ def interrupt(show: Show, first: dict, sig: int) -> tuple[str, str, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({k: v for k, v in s3_env(show.server).items() if v is not None})
     env["PYTHONPATH"] = str(REPO)
-    env["AUDIOFEED_S3_MAX_BANDWIDTH"] = str(6_000_000)  # ~5 s for 30 MB: room to interrupt
+    # ~5 s for the 72 MB recording (over the single-PUT limit): room to interrupt
+    env["AUDIOFEED_S3_MAX_BANDWIDTH"] = str(15_000_000)
     proc = subprocess.Popen(
         [sys.executable, "-m", "audiofeed", "-c", str(show.config), "publish"],
         env=env,
@@ -409,7 +410,7 @@ def test_interrupted_publish_keeps_old_feed_and_resumes(
     and consistent; the next run skips what already arrived (its sha256 metadata)."""
     show, first = published
     old_feed, old_manifest = show.get("feed.xml"), show.get(MANIFEST)
-    make_big_mp3(show.root / "recordings/06-beyond-impact-bonds.mp3", tmp_path, megabytes=30)
+    make_big_mp3(show.root / "recordings/06-beyond-impact-bonds.mp3", tmp_path, megabytes=72)
     small_source = show.root / "recordings/01-outcomes-measurement.mp3"
     make_mp3(small_source, probe_duration(small_source) + 0.5, freq=550)  # chapters still fit
     client = show.server.client()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from audiofeed.cli import cli
 from audiofeed.errors import StorageError
 from audiofeed.publish.deploy import apply, verify
 from audiofeed.storage import Artifact, open_backend, plan
+from audiofeed.storage.base import RemoteSettings
 from audiofeed.storage.local import LocalBackend
 from audiofeed.storage.s3 import parse_url
 from tests.s3_show import REPO, use_s3_env
@@ -198,3 +201,44 @@ def test_publish_to_a_custom_endpoint(tmp_path: Path, seaweedfs) -> None:  # typ
     assert ".audiofeed/manifest.json" in show.objects()
     again = show.run("publish", env=env)
     assert again.exit_code == 0 and "nothing changed" in again.output, again.output
+
+
+def test_a_small_put_reports_progress_and_a_cancel_after_it(
+    seaweedfs, monkeypatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A file under DIRECT_PUT goes up in one PUT without the transfer manager: progress
+    adds up to its size; a cancel asked for during it is raised once it is complete (the
+    SDK would retry an exception raised inside its read), and a wrong sha256 is refused
+    by the store itself."""
+    from audiofeed.storage.base import TransferCancelled
+    from audiofeed.storage.s3 import DIRECT_PUT, S3Backend
+    from tests.s3_show import new_bucket
+
+    use_s3_env(monkeypatch, seaweedfs)
+    settings = RemoteSettings(endpoint_url=seaweedfs.endpoint, region="us-east-1")
+    backend = S3Backend(f"s3://{new_bucket(seaweedfs)}/p", settings)
+    source = tmp_path / "clip.mp3"
+    source.write_bytes(os.urandom(600_000))
+    assert source.stat().st_size <= DIRECT_PUT
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    put = dict(content_type="audio/mpeg", cache_control="max-age=60", sha256=sha)
+
+    seen: list[int] = []
+    stored = backend.put("clip.mp3", source, progress=seen.append, **put)
+    assert stored is not None and stored.sha256 == sha  # verified by the store
+    assert sum(seen) == source.stat().st_size
+
+    calls: list[int] = []
+
+    def stop(n: int) -> None:
+        calls.append(n)
+        raise TransferCancelled("clip2.mp3")
+
+    with pytest.raises(TransferCancelled):
+        backend.put("clip2.mp3", source, progress=stop, **put)
+    assert len(calls) == 1  # not retried
+    assert backend.head("clip2.mp3") is not None  # whole: a PUT is all or nothing
+
+    with pytest.raises(StorageError, match="the file changed while publishing"):
+        backend.put("clip3.mp3", source, **{**put, "sha256": "0" * 64})
+    assert backend.head("clip3.mp3") is None

@@ -28,9 +28,11 @@ from .s3cond import ConditionalWrites
 BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$")
 SHA256_META = "sha256"  # stored as x-amz-meta-sha256
 MB = 1024 * 1024
-#: files up to this size go up in one PUT (the store checks the full-object sha256);
+#: files below this size go up in one PUT (the store checks the full-object sha256);
 #: larger ones as multipart uploads (see docs/performance.md for how these were chosen)
-MULTIPART_THRESHOLD = 16 * MB
+MULTIPART_THRESHOLD = 64 * MB
+#: up to this size a PUT is sent without the transfer manager (_put_object)
+DIRECT_PUT = 8 * MB
 PART_SIZE = 8 * MB  # memory stays ~ PART_SIZE x CONCURRENCY per large file
 CONCURRENCY = 4  # parts in flight per file
 MAX_CONNECTIONS = 32  # the deploy sends up to 16 objects at once, each up to 4 parts
@@ -363,7 +365,10 @@ class S3Backend(ConditionalWrites):
         if self.settings.storage_class:
             extra["StorageClass"] = self.settings.storage_class
         try:
-            self._transfer(key, source, extra, progress)
+            if full and not self.bandwidth and size <= DIRECT_PUT:
+                self._put_object(key, source, extra, progress)
+            else:
+                self._transfer(key, source, extra, progress)
         except StorageError as exc:
             refused = isinstance(exc.__cause__, Exception) and _refuses(exc.__cause__)
             if not (self._full_checksum and refused):
@@ -379,6 +384,35 @@ class S3Backend(ConditionalWrites):
         if full:
             return RemoteObject(key=key, size=size, sha256=sha256, content_type=content_type)
         return None
+
+    def _put_object(
+        self, key: str, source: Path, extra: dict[str, Any], progress: BytesCallback | None
+    ) -> None:
+        """One PUT straight from the file: for a small object the transfer manager's
+        threads and queues cost more CPU than the request (docs/performance.md). The body
+        reports progress as it is read (and rewinds it when the SDK retries). A cancel
+        asked for meanwhile lets this PUT finish (at most DIRECT_PUT bytes, what a part
+        of a multipart upload takes) and is raised after it."""
+        from s3transfer.utils import ReadFileChunk
+
+        cancelled: list[TransferCancelled] = []
+
+        def report(bytes_transferred: int) -> None:
+            try:
+                if progress and not cancelled:
+                    progress(bytes_transferred)
+            except TransferCancelled as exc:  # raised in the SDK's read, it would be retried
+                cancelled.append(exc)
+
+        try:
+            with ReadFileChunk.from_filename(
+                str(source), 0, source.stat().st_size, [report]
+            ) as body:
+                self.uploader.put_object(Bucket=self.bucket, Key=self._key(key), Body=body, **extra)
+        except Exception as exc:
+            raise self._translate(exc, "upload", key) from exc  # the cause: see _refuses
+        if cancelled:
+            raise cancelled[0]
 
     def _transfer(
         self, key: str, source: Path, extra: dict[str, Any], progress: BytesCallback | None
