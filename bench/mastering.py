@@ -16,7 +16,7 @@ made here and deleted after. Every tool makes a 128 kb/s MP3 at -16 LUFS / -1 dB
 All three run the same ffmpeg binary (the one imageio-ffmpeg ships; ffmpeg-normalize is
 pointed at it with FFMPEG_PATH). Wall and CPU (user + sys of the whole process tree) come
 from ``harness.run``; the output loudness is measured independently with the system
-ffmpeg's ebur128 filter. Needs: espeak-ng, ffmpeg (ffmpeg-normalize is installed with the bench's peers).
+ffmpeg's ebur128 filter. Needs: espeak-ng, ffmpeg (ffmpeg-normalize comes with the peers).
 """
 
 from __future__ import annotations

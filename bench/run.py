@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import harness
-import tomlkit
 import showgen
+import tomlkit
 from harness import REPO, CommandFailed, Peers, Sample, Series, Target, rotate, run
 
 MiB = 1 << 20
