@@ -44,30 +44,39 @@ def test_the_new_publish_passes_enough_distinct_checkpoints(scenario: Scenario) 
     assert feeds and all(committed < at(p) < final for p in feeds)
 
 
-def test_killed_at_every_checkpoint_old_or_new_and_converges(
-    scenario: Scenario, tmp_path: Path
-) -> None:
-    points = scenario.points
+#: the kills are split into this many tests, so that pytest-xdist's workers share them
+PARTS = 3
+
+
+def share(points: list[str], part: int) -> list[tuple[int, str]]:
+    """This part's share of the kill points (every PARTS-th, numbered as in the run)."""
     if not os.environ.get("AUDIOFEED_CRASH_ALL"):  # CI: one page and one recording of each
         points = representative(points)
-    results = [kill_and_resume(scenario, tmp_path / f"kill-{i}", p) for i, p in enumerate(points)]
-    assert len(results) >= MIN_POINTS
-    assert all(r.killed for r in results)
+    assert len(points) >= MIN_POINTS, points
+    return list(enumerate(points))[part::PARTS]
 
 
+@pytest.mark.parametrize("part", range(PARTS))
+def test_killed_at_every_checkpoint_old_or_new_and_converges(
+    scenario: Scenario, tmp_path: Path, part: int
+) -> None:
+    mine = share(scenario.points, part)
+    results = [kill_and_resume(scenario, tmp_path / f"kill-{i}", p) for i, p in mine]
+    assert results and all(r.killed for r in results)
+
+
+@pytest.mark.parametrize("part", range(PARTS))
 def test_killed_at_every_checkpoint_against_seaweedfs(
-    s3_scenario: Scenario, tmp_path: Path
+    s3_scenario: Scenario, tmp_path: Path, part: int
 ) -> None:
     """The same against a real S3 server (uploads run in parallel within a stage). CI kills
     at every point but the per-object ones of pages and media, of which it keeps one each
     (all of them: tests/soak/kill_soak.py --s3, or this test with AUDIOFEED_CRASH_ALL=1)."""
-    points = s3_scenario.points
-    if not os.environ.get("AUDIOFEED_CRASH_ALL"):
-        points = representative(points)
-    kinds = {p.split(":")[0] for p in points}
+    kinds = {p.split(":")[0] for p in representative(s3_scenario.points)}
     assert {"tag", "tagged", "upload", "uploaded", "delete", "committed"} <= kinds
-    results = [kill_and_resume(s3_scenario, tmp_path / f"k{i}", p) for i, p in enumerate(points)]
-    assert len(results) >= MIN_POINTS and all(r.killed for r in results)
+    mine = share(s3_scenario.points, part)
+    results = [kill_and_resume(s3_scenario, tmp_path / f"k{i}", p) for i, p in mine]
+    assert results and all(r.killed for r in results)
 
 
 def representative(points: list[str]) -> list[str]:

@@ -223,6 +223,11 @@ owner = { name = "The Organisers", email = "mem@example.org" }
 [publish]
 base_url = "https://mem.example.org/show/"
 destination = "public"
+
+# the memory of tagging and publishing, as benchmark (f): not the loudness analysis of a
+# 100 MiB recording (hours of audio; mastering's own tests cover it)
+[master]
+enabled = false
 """
 
 EPISODE = """\
