@@ -32,12 +32,10 @@ from .state import (
     TaggedIndex,
     write_atomic,
 )
-from .tagging import chapter_images, media_fingerprint, media_tags
+from .tagging import PUBLISHED_EXTENSION, chapter_images, media_fingerprint, media_key, media_tags
 
 log = logging.getLogger("audiofeed")
 
-#: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
-PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
 #: a caption transcript's other format, published beside it when present
 COMPANION = {".vtt": ".srt", ".srt": ".vtt"}
 
@@ -306,7 +304,7 @@ class Builder(ArchiveArtifacts):
         checkpoint(f"tag:{episode.slug}")
         info = media.tag_copy(audio, tmp, tags, self.config.tags)
         sha = media.sha256_file(tmp)
-        key = f"audio/{episode.slug}-{sha[:10]}{PUBLISHED_EXTENSION.get(ext, ext)}"
+        key = media_key(episode.slug, sha, ext)
         os.replace(tmp, self.build_dir / key)
         checkpoint(f"tagged:{episode.slug}")
         record = MediaRecord(

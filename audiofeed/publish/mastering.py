@@ -282,35 +282,45 @@ def _clean_temp(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def shifted(episode: Episode, offset: float, duration: float) -> Episode:
+def shifted(episode: Episode, offset: float, duration: float, *, warn: bool = True) -> Episode:
     """The episode with its chapters moved by the cut at the start (``offset`` seconds) for
-    audio of ``duration`` seconds: a chapter that began before the cut and runs on into the
-    audio starts at 0; one wholly in a part cut away is left out, with a warning; so every
-    chapter left starts inside the published audio."""
+    audio of ``duration`` seconds (see :func:`shift_chapters`)."""
     if not episode.chapters:
         return episode
-    chapters = []
-    for i, c in enumerate(episode.chapters):
+    kept = shift_chapters(episode.chapters, offset, duration, episode.path, warn=warn)
+    return dataclasses.replace(episode, chapters=tuple(c for _, c in kept))
+
+
+def shift_chapters(
+    chapters: tuple[Any, ...], offset: float, duration: float, where: Path, *, warn: bool = True
+) -> list[tuple[int, Any]]:
+    """(index, chapter moved) of every chapter left: one that began before the cut and runs
+    on into the audio starts at 0; one wholly in a part cut away is left out, with a
+    warning; so every chapter left starts inside the published audio. Also what a cluster
+    worker does to the tags it is sent (publish/upload.py)."""
+    kept = []
+    for i, c in enumerate(chapters):
         start = c.start - offset
-        following = episode.chapters[i + 1] if i + 1 < len(episode.chapters) else None
+        following = chapters[i + 1] if i + 1 < len(chapters) else None
         before = start <= 0 and following is not None and following.start - offset <= 0
         if before or start >= duration:
-            log.warning(
-                "%s: chapters[%d] %r (%s) lies in the part trimmed away: left out",
-                episode.path.name,
-                i,
-                c.title,
-                _clock(c.start),
-            )
+            if warn:
+                log.warning(
+                    "%s: chapters[%d] %r (%s) lies in the part trimmed away: left out",
+                    where.name,
+                    i,
+                    c.title,
+                    _clock(c.start),
+                )
             continue
-        chapters.append(dataclasses.replace(c, start=round(max(start, 0.0), 3)))
-    if not chapters:
+        kept.append((i, dataclasses.replace(c, start=round(max(start, 0.0), 3))))
+    if not kept:
         raise MediaError(
             "every chapter lies in the parts trimmed away; check the trim or the chapters",
-            path=episode.path,
+            path=where,
             field="chapters",
         )
-    return dataclasses.replace(episode, chapters=tuple(chapters))
+    return kept
 
 
 def _clock(seconds: float) -> str:
