@@ -1,12 +1,15 @@
 """Mastering on a real Dask cluster (a ``dask scheduler`` and ``dask worker`` processes on
 127.0.0.1, each worker in its own folder and TMPDIR) from an ingest bucket on the SeaweedFS
-fixture: the published show is byte-identical to a local publish, a worker killed mid-task
-changes nothing, an unreachable scheduler or a bad master is one line (docs/cluster.md)."""
+fixture: the published show is byte-identical to a local publish (to a folder: the masters
+come back; to S3: the workers tag and upload), a worker killed mid-task changes nothing, a
+republish needs no cluster, an unreachable scheduler or a bad master is one line
+(docs/cluster.md)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +25,7 @@ from tests.support.cli import run
 from tests.support.crash import digest
 from tests.support.dask_cluster import DaskCluster, run_dask_cluster
 from tests.support.media import make_audio
-from tests.support.seaweed import SeaweedFS, free_ports
+from tests.support.seaweed import READER_ACCESS_KEY, READER_SECRET_KEY, SeaweedFS, free_ports
 from tests.support.show import REPO
 
 EPISODE = """+++
@@ -33,6 +36,15 @@ guid = "{guid}"
 slug = "talk-{n}"
 +++
 Talk {n}.
+"""
+
+
+TRIMMED = """trim = { start = 0.5 }
+chapters = [
+  { start = "00:00:00", title = "Welcome" },
+  { start = "00:00:00.300", title = "Introduction" },
+  { start = "00:00:01.500", title = "The talk" },
+]
 """
 
 
@@ -75,11 +87,22 @@ def cluster(seaweedfs: SeaweedFS) -> Iterator[DaskCluster]:
         yield c
 
 
-def make_show(root: Path, server: SeaweedFS, audio: list[str], cluster: str | None = None) -> Path:
-    """A small show whose recordings are the given ``audio`` values."""
+def make_show(
+    root: Path,
+    server: SeaweedFS,
+    audio: list[str],
+    cluster: str | None = None,
+    to: tuple[str, str] | None = None,
+) -> Path:
+    """A small show whose recordings are the given ``audio`` values, published to the
+    folder ``public`` or, with ``to`` (bucket, prefix), to the S3 server."""
     root.mkdir(parents=True)
     shutil.copy2(REPO / "cover.jpg", root / "cover.jpg")
     config = (REPO / "config.toml").read_text()
+    if to:
+        where = (f'destination = "s3://{to[0]}/{to[1]}"\nendpoint_url = "{server.endpoint}"\n'
+                 f'region = "{server.region}"\naddressing_style = "path"\n')  # fmt: skip
+        config = config.replace('destination = "public"\n', where)
     config += f'\n[cluster]\nsource_endpoint_url = "{server.endpoint}"\n'
     if cluster:
         config += f'address = "{cluster}"\n'
@@ -88,6 +111,8 @@ def make_show(root: Path, server: SeaweedFS, audio: list[str], cluster: str | No
     for n, value in enumerate(audio, start=1):
         guid = str(uuid.UUID(int=n))
         text = EPISODE.format(title=f"Talk {n}", n=n, audio=value, guid=guid)
+        if n == 3:  # cut at the start: the chapters move (and one is left out), also on a worker
+            text = text.replace("slug = ", f"{TRIMMED}slug = ")
         (root / "episodes" / f"talk-{n}.md").write_text(text)
     return root
 
@@ -109,6 +134,130 @@ def local_show(seaweedfs: SeaweedFS, ingest: dict[str, str], tmp_path_factory) -
     proc = run("publish", cwd=show, env=creds(seaweedfs))
     assert proc.returncode == 0, proc.stderr
     return show
+
+
+@pytest.fixture(scope="module")
+def s3_local(seaweedfs: SeaweedFS, ingest: dict[str, str], tmp_path_factory) -> tuple[str, Path]:
+    """The show published on this machine alone to ``s3://BUCKET/local`` (the reference
+    for S3 destinations): the bucket, and the show folder."""
+    bucket = f"dest-{uuid.uuid4().hex[:10]}"
+    seaweedfs.client().create_bucket(Bucket=bucket)
+    urls = [ingest[f"room-{i}"] for i in range(3)]
+    show = make_show(tmp_path_factory.mktemp("s3local") / "show", seaweedfs, urls,
+                     to=(bucket, "local"))  # fmt: skip
+    proc = run("publish", cwd=show, env=creds(seaweedfs))
+    assert proc.returncode == 0, proc.stderr
+    return bucket, show
+
+
+def objects(server: SeaweedFS, bucket: str, prefix: str) -> dict[str, str]:
+    """Every object under ``prefix``: key -> sha256 (the manifest's without its stamp)."""
+    client = server.client()
+    out = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket,
+                                                                 Prefix=prefix + "/"):  # fmt: skip
+        for item in page.get("Contents", []):
+            key = item["Key"][len(prefix) + 1 :]
+            out[key] = digest(key, client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+    return out
+
+
+def served(server: SeaweedFS, bucket: str, prefix: str, key: str) -> tuple:
+    """How an object is stored: size, Content-Type, Cache-Control, metadata, its checksum."""
+    head = server.client().head_object(Bucket=bucket, Key=f"{prefix}/{key}", ChecksumMode="ENABLED")
+    return (head["ContentLength"], head["ContentType"], head.get("CacheControl"),
+            head.get("Metadata"), head.get("ChecksumSHA256"))  # fmt: skip
+
+
+def media_here(show: Path) -> list[Path]:
+    """Audio files in the coordinator's state (masters, tagged copies)."""
+    return [p for p in (show / ".audiofeed").rglob("*") if p.suffix in (".mp3", ".m4a")]
+
+
+def uploads_here(stderr: str) -> list[str]:
+    """The keys this process (the coordinator) uploaded."""
+    return [x.split()[2] for x in stderr.splitlines() if x.startswith("uploaded ")]
+
+
+def retitle(show: Path, n: int, title: str) -> None:
+    path = show / "episodes" / f"talk-{n}.md"
+    path.write_text(path.read_text().replace(f'title = "Talk {n}"', f'title = "{title}"'))
+
+
+def test_to_an_s3_destination_the_workers_tag_and_upload_the_media(
+    cluster: DaskCluster, seaweedfs: SeaweedFS, ingest: dict[str, str],
+    s3_local: tuple[str, Path], tmp_path: Path,
+) -> None:  # fmt: skip
+    bucket, local = s3_local
+    urls = [ingest[f"room-{i}"] for i in range(3)]
+    show = make_show(tmp_path / "show", seaweedfs, urls, to=(bucket, "cluster"))
+    proc = run("publish", "--cluster", cluster.address, cwd=show, env=creds(seaweedfs))
+    assert proc.returncode == 0, proc.stderr
+    published = objects(seaweedfs, bucket, "cluster")
+    assert published == objects(seaweedfs, bucket, "local")
+    audio = sorted(k for k in published if k.startswith("audio/"))
+    assert len(audio) == 3
+    for key in audio:  # stored as a local publish stores them
+        assert served(seaweedfs, bucket, "cluster", key) == served(seaweedfs, bucket, "local", key)
+    # the workers uploaded them; this machine never had a master or a tagged copy
+    by_workers = re.findall(r"^(worker-[01]) uploaded (audio/\S+) ", proc.stderr, re.M)
+    assert sorted(key for _, key in by_workers) == audio, proc.stderr
+    assert not [k for k in uploads_here(proc.stderr) if k.startswith("audio/")], proc.stderr
+    assert media_here(show) == []
+    assert "checked 3 recording(s) the workers uploaded" in proc.stderr
+    assert len(list((show / ".audiofeed" / "master").glob("*.json"))) >= 3  # their facts
+
+    # nothing changed, and the full check (no quick answer): no cluster, nothing uploaded
+    before = {k: served(seaweedfs, bucket, "cluster", k) for k in audio}
+    (show / ".audiofeed" / "published.json").unlink()
+    again = run("publish", "--cluster", "tcp://127.0.0.1:9", cwd=show, env=creds(seaweedfs))
+    assert again.returncode == 0, again.stderr
+    assert uploads_here(again.stderr) == [] and "uploaded" not in again.stderr, again.stderr
+    assert again.stdout.startswith("nothing changed: "), again.stdout
+    assert objects(seaweedfs, bucket, "cluster") == published
+    assert {k: served(seaweedfs, bucket, "cluster", k) for k in audio} == before
+
+    # a title edit: a worker tags the master again (no master comes back), as locally
+    edited = tmp_path / "local-edited"
+    shutil.copytree(local, edited)
+    with open(edited / "config.toml", "r+") as f:
+        text = f.read().replace(f"s3://{bucket}/local", f"s3://{bucket}/local-edited")
+        f.seek(0), f.write(text), f.truncate()
+    for folder in (edited, show):
+        retitle(folder, 2, "Talk 2, revised")
+    proc = run("publish", cwd=edited, env=creds(seaweedfs))
+    assert proc.returncode == 0, proc.stderr
+    proc = run("publish", "--cluster", cluster.address, cwd=show, env=creds(seaweedfs))
+    assert proc.returncode == 0, proc.stderr
+    assert len(re.findall(r"^worker-[01] uploaded audio/talk-2-", proc.stderr, re.M)) == 1
+    assert not [k for k in uploads_here(proc.stderr) if k.startswith("audio/")], proc.stderr
+    assert media_here(show) == []
+    now, want = objects(seaweedfs, bucket, "cluster"), objects(seaweedfs, bucket, "local-edited")
+    assert {k: now.get(k) for k in want} == want  # the edited show, byte for byte
+    left = set(now) - set(want)  # what the first publish left there (no --prune)
+    assert {k: now[k] for k in left} == {k: published.get(k) for k in left}
+    new = [k for k in want if k.startswith("audio/talk-2-")]
+    assert len(new) == 1 and new[0] not in published  # a new tagged copy
+
+
+def test_a_worker_that_cannot_write_the_destination_sends_its_masters_back(
+    seaweedfs: SeaweedFS, ingest: dict[str, str], s3_local: tuple[str, Path], tmp_path: Path
+) -> None:
+    if os.environ.get("AUDIOFEED_TEST_S3") == "rclone":
+        pytest.skip("needs SeaweedFS's read-only identity")
+    bucket, _ = s3_local
+    urls = [ingest[f"room-{i}"] for i in range(3)]
+    reader = creds(seaweedfs, AWS_ACCESS_KEY_ID=READER_ACCESS_KEY,
+                   AWS_SECRET_ACCESS_KEY=READER_SECRET_KEY)  # fmt: skip
+    with run_dask_cluster(1, env=reader) as c:
+        show = make_show(tmp_path / "show", seaweedfs, urls, to=(bucket, "fallback"))
+        proc = run("publish", "--cluster", c.address, cwd=show, env=creds(seaweedfs))
+    assert proc.returncode == 0, proc.stderr
+    warned = [x for x in proc.stderr.splitlines() if "cannot write" in x]
+    assert len(warned) == 1, proc.stderr
+    assert warned[0].startswith(f"worker worker-0 cannot write s3://{bucket}/fallback (")
+    assert len([k for k in uploads_here(proc.stderr) if k.startswith("audio/")]) == 3
+    assert objects(seaweedfs, bucket, "fallback") == objects(seaweedfs, bucket, "local")
 
 
 def test_a_show_mastered_on_the_cluster_is_byte_identical_to_a_local_publish(
@@ -136,13 +285,17 @@ def test_a_show_mastered_on_the_cluster_is_byte_identical_to_a_local_publish(
 
 
 def test_a_worker_killed_mid_task_changes_nothing(
-    seaweedfs: SeaweedFS, ingest: dict[str, str], local_show: Path, tmp_path: Path
+    seaweedfs: SeaweedFS, ingest: dict[str, str], s3_local: tuple[str, Path], tmp_path: Path
 ) -> None:
+    """To an S3 destination: the task that ran (and maybe uploaded) on the killed worker runs
+    again on the other; the same bytes under the same keys."""
     from distributed import Client
 
+    bucket, _ = s3_local
     urls = [ingest[f"room-{i}"] for i in range(3)]
     with run_dask_cluster(2, env=creds(seaweedfs)) as c:
-        show = make_show(tmp_path / "show", seaweedfs, urls, cluster=c.address)  # [cluster]
+        show = make_show(tmp_path / "show", seaweedfs, urls, cluster=c.address,  # [cluster]
+                         to=(bucket, "killed"))  # fmt: skip
         # a slow first step on every worker: time to see a task running and kill its worker
         env = clean_env(seaweedfs)
         proc = subprocess.Popen([sys.executable, "-m", "audiofeed", "publish"], cwd=show,
@@ -164,7 +317,8 @@ def test_a_worker_killed_mid_task_changes_nothing(
         assert killed, err
         assert proc.returncode == 0, err
         assert len([x for x in err.splitlines() if x.startswith("mastered ")]) == 3, err
-        assert tree(show / "public") == tree(local_show / "public")
+        assert objects(seaweedfs, bucket, "killed") == objects(seaweedfs, bucket, "local")
+        assert media_here(show) == []  # uploaded by the workers
 
 
 def test_an_unreachable_scheduler_is_one_line_and_publishes_nothing(

@@ -80,9 +80,11 @@ def cache_key(job: Job) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def cached(job: Job) -> tuple[Path | None, dict[str, Any]] | None:
-    """The result of an earlier run of the same job, if its files are whole; no ffmpeg."""
-    return _trusted(job.cache_dir, cache_key(job))
+def cached(job: Job, *, facts_only: bool = False) -> tuple[Path | None, dict[str, Any]] | None:
+    """The result of an earlier run of the same job, if its files are whole; no ffmpeg.
+    With ``facts_only``, also a master kept as facts alone (a cluster worker published its
+    tagged copy: :func:`store`); its path is then not a file here."""
+    return _trusted(job.cache_dir, cache_key(job), facts_only=facts_only)
 
 
 def master(job: Job) -> tuple[Path | None, dict[str, Any]]:
@@ -144,10 +146,17 @@ def store(
     cache_dir: Path, facts: dict[str, Any], data: bytes | None
 ) -> tuple[Path | None, dict[str, Any]]:
     """Keep a result another machine made (a cluster worker) as if it had been made here:
-    the master's bytes under its content-addressed name, then its facts (each atomic)."""
+    the master's bytes under its content-addressed name, then its facts (each atomic).
+    ``data`` None for a master: its facts alone (with the worker's ``probe`` of it), for a
+    master whose tagged copy the worker published; :func:`master` makes it again here
+    when its bytes are needed."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     out = None
-    if facts.get("action") == "mastered":
+    if facts.get("action") == "mastered" and data is None:
+        assert "probe" in facts
+        out = cache_dir / str(facts["file"])
+        out.unlink(missing_ok=True)  # not this master (made by a killed run)
+    elif facts.get("action") == "mastered":
         assert data is not None and len(data) == facts["size"]
         out = cache_dir / str(facts["file"])
         tmp = cache_dir / f".tmp-{out.name}-{os.getpid()}"
@@ -165,7 +174,7 @@ def store(
 
 def decide(job: Job) -> tuple[str | None, dict[str, Any]]:
     """Why the recording would be mastered (None: published as it is), and its analysis."""
-    if (hit := _trusted(job.cache_dir, cache_key(job))) is not None:
+    if (hit := _trusted(job.cache_dir, cache_key(job), facts_only=True)) is not None:
         return hit[1].get("why"), hit[1]["input"]
     job.cache_dir.mkdir(parents=True, exist_ok=True)
     m = analyse(job)
@@ -386,7 +395,9 @@ def _rate_over(job: Job) -> bool:
     return bool(m.get("sample_rate") and m["sample_rate"] > MAX_RATE)
 
 
-def _trusted(folder: Path, key: str) -> tuple[Path | None, dict[str, Any]] | None:
+def _trusted(
+    folder: Path, key: str, *, facts_only: bool = False
+) -> tuple[Path | None, dict[str, Any]] | None:
     try:
         facts = json.loads((folder / f"{key}.json").read_text())
     except (OSError, ValueError):
@@ -399,6 +410,9 @@ def _trusted(folder: Path, key: str) -> tuple[Path | None, dict[str, Any]] | Non
             return out, facts
     except OSError:
         pass
+    published = facts.get("action") == "mastered" and isinstance(facts.get("probe"), dict)
+    if facts_only and published and not out.exists():
+        return out, facts
     return None
 
 

@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import feed, media, rules, shownotes
@@ -18,10 +19,11 @@ from ..common.memo import Recall
 from ..errors import EpisodeError, MediaError, Problem, ValidationError
 from ..show.catalog import Catalog, Episode, about_episode, programme_order
 from ..show.config import Config
-from ..storage import Artifact, RemoteObject, cache_control_for, content_type_for
+from ..storage import Artifact, Backend, RemoteObject, cache_control_for, content_type_for
 from ..storage.plan import STAGE_ASSET, STAGE_FEED, STAGE_MANIFEST, STAGE_MEDIA
 from . import cues, mastering
 from .archive import ArchiveArtifacts
+from .deploy import verify
 from .state import (
     MANIFEST_KEY,
     STATE_DIR,
@@ -32,12 +34,11 @@ from .state import (
     TaggedIndex,
     write_atomic,
 )
-from .tagging import chapter_images, media_fingerprint, media_tags
+from .tagging import PUBLISHED_EXTENSION, chapter_images, media_fingerprint, media_key, media_tags
+from .upload import Destination, WorkerUploads
 
 log = logging.getLogger("audiofeed")
 
-#: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
-PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
 #: a caption transcript's other format, published beside it when present
 COMPANION = {".vtt": ".srt", ".srt": ".vtt"}
 
@@ -70,8 +71,18 @@ class Builder(ArchiveArtifacts):
         jobs: int | None = None,
         master_progress: mastering.MasterProgress | None = None,
         skip_broken: bool = False,
+        backend: Backend | None = None,
+        workers_upload: Destination | None = None,
+        dry_run: bool = False,
     ):
         self.config = config
+        #: an S3 destination: on a cluster (not in a dry run) the workers upload the tagged
+        #: media to it (upload.py); ``backend`` (the same place) checks what they uploaded
+        self.backend = backend
+        self.workers_upload = workers_upload
+        self.dry_run = dry_run
+        #: facts of masters that are not on this machine (a worker's probe of them)
+        self.known: dict[Path, dict] = {}
         self.jobs = jobs
         #: with ``skip_broken``, the problems of recordings left out of this publish (or
         #: kept at their published version) instead of stopping it
@@ -223,14 +234,49 @@ class Builder(ArchiveArtifacts):
     # -- media ---------------------------------------------------------------------------
     def master(self) -> list[Problem]:
         """Master the recordings that need it (see mastering.py); the problems found."""
+        uploads = None
+        if self.workers_upload is not None:
+            cover = self.config.podcast.image.read_bytes()
+            uploads = WorkerUploads(self, self.workers_upload, cover, send=not self.dry_run)
         self.mastered, problems = mastering.prepare(
-            self.config, self.catalog, jobs=self.jobs, progress=self.master_progress
-        )
+            self.config, self.catalog, jobs=self.jobs, progress=self.master_progress,
+            uploads=uploads,
+        )  # fmt: skip
+        self.known = {m.audio: m.probe for m in self.mastered.values() if m.probe}
+        self.check_uploaded([m.uploaded for m in self.mastered.values() if m.uploaded])
         by_audio = {e.audio: e for e in self.catalog.episodes if e.audio is not None}
         problems = [
             about_episode(by_audio[p.path], p) if p.path in by_audio else p for p in problems
         ]
         return problems
+
+    def check_uploaded(self, records: list[MediaRecord]) -> None:
+        """Each object a worker uploaded is in place (HEAD: size, sha256, type) before
+        anything refers to it; then the plan sees it as published."""
+        if not records:
+            return
+        assert self.backend is not None
+        keys = [r.key for r in records]
+        with ThreadPoolExecutor(max_workers=min(8, len(keys))) as pool:
+            for record, stored in zip(records, pool.map(self.backend.head, keys), strict=True):
+                verify(self.remote_artifact(record), stored)
+                self.remote[record.key] = stored
+        log.info("checked %d recording(s) the workers uploaded", len(records))
+
+    def published(self, episode: Episode, fingerprint: str) -> MediaRecord | None:
+        """The episode's published recording, if it is in place and made with these tags."""
+        old = self.manifest.media.get(episode.guid or "")
+        have = self.remote.get(old.key) if old else None
+        if (
+            old
+            and not self.retag
+            and old.fingerprint == fingerprint
+            and have
+            and have.size == old.size
+            and have.sha256 == old.sha256
+        ):
+            return old
+        return None
 
     def audio_of(self, episode: Episode) -> Path | None:
         """The file an episode publishes: its recording, or the recording's master."""
@@ -261,6 +307,8 @@ class Builder(ArchiveArtifacts):
         return episode
 
     def source_facts(self, source: Path) -> dict:
+        if source in self.known:  # a master that stayed on a cluster worker
+            return self.known[source]
         facts = self.cache.get(source)
         if facts is None:
             info = media.probe(source)
@@ -282,16 +330,18 @@ class Builder(ArchiveArtifacts):
         media.validate_chapters(episode.chapters, facts["duration"], episode.path)
         tags = media_tags(self.config, episode, cover, shownotes.render(episode))
         fingerprint = media_fingerprint(facts["sha256"], tags, self.config.tags)
-        old = self.manifest.media.get(episode.guid or "")
-        have = self.remote.get(old.key) if old else None
-        if (
-            old
-            and not self.retag
-            and old.fingerprint == fingerprint
-            and have
-            and have.size == old.size
-            and have.sha256 == old.sha256
-        ):
+        old = self.published(episode, fingerprint)
+        found = (self.mastered or {}).get(episode.path)
+        if old is None and found is not None and found.uploaded is not None:
+            old = found.uploaded  # tagged and uploaded by a cluster worker, checked
+            if old.fingerprint != fingerprint:
+                raise MediaError(
+                    f"the worker tagged {episode.audio} otherwise than this machine would; "
+                    "give every worker the same audiofeed version",
+                    path=episode.path,
+                    field="audio",
+                )
+        if old is not None:
             self.new_manifest.media[episode.guid or ""] = old
             return self.remote_artifact(old), old
         built = None if self.retag else self.tagged.get(fingerprint)
@@ -306,7 +356,7 @@ class Builder(ArchiveArtifacts):
         checkpoint(f"tag:{episode.slug}")
         info = media.tag_copy(audio, tmp, tags, self.config.tags)
         sha = media.sha256_file(tmp)
-        key = f"audio/{episode.slug}-{sha[:10]}{PUBLISHED_EXTENSION.get(ext, ext)}"
+        key = media_key(episode.slug, sha, ext)
         os.replace(tmp, self.build_dir / key)
         checkpoint(f"tagged:{episode.slug}")
         record = MediaRecord(

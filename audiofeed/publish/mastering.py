@@ -4,7 +4,9 @@ published (the recording itself, or its master in ``.audiofeed/master/``).
 The per-recording work is :func:`audiofeed.media.master.master`, a function of one
 ``Job``; this module decides the jobs, answers the unchanged ones from the cache without
 running ffmpeg, runs the rest over a process pool (``publish --jobs N``, default: the
-cores) and shifts each episode's chapters with the cut. docs/mastering.md has the details.
+cores) or a Dask cluster (clusterrun.py; for an S3 destination its workers also tag and
+upload, upload.py) and shifts each episode's chapters with the cut. docs/mastering.md and
+docs/cluster.md have the details.
 """
 
 from __future__ import annotations
@@ -39,14 +41,34 @@ class MasterProgress(Protocol):
     def master_finish(self) -> None: ...
 
 
+class Uploads(Protocol):
+    """Cluster workers that publish what they master (an S3 destination; upload.py)."""
+
+    def upload(self, episode: Episode) -> Any:
+        """What a worker needs to tag and upload the episode's master (None: send it back)."""
+        ...
+
+    def settled(self, episode: Episode, mastered: Mastered) -> bool:
+        """Whether the tagged copy of a master known by its facts alone is published."""
+        ...
+
+
 @dataclass(frozen=True)
 class Mastered:
     """What an episode publishes: ``audio`` (tag a copy of it), the mastering facts (None
-    when ``master = false``) and how many seconds of the recording were cut at its start."""
+    when ``master = false``) and how many seconds of the recording were cut at its start.
+    ``uploaded``: the media record of the tagged copy a cluster worker uploaded (then
+    ``audio`` is not on this machine: its facts have its ``probe``)."""
 
     audio: Path
     facts: dict[str, Any] | None = None
     offset: float = 0.0
+    uploaded: Any = None  # state.MediaRecord
+
+    @property
+    def probe(self) -> dict[str, Any] | None:
+        """The master's sha256, duration and type when a worker measured it (upload.py)."""
+        return (self.facts or {}).get("probe")
 
     @property
     def mastered(self) -> bool:
@@ -87,8 +109,13 @@ def prepare(
     *,
     jobs: int | None = None,
     progress: MasterProgress | None = None,
+    uploads: Uploads | None = None,
 ) -> tuple[dict[Path, Mastered], list[Problem]]:
-    """Master what needs it; episode file -> what it publishes, and the problems found."""
+    """Master what needs it; episode file -> what it publishes, and the problems found.
+    With ``uploads`` (an S3 destination) a master known by its facts alone (a cluster
+    worker published its tagged copy: ``.audiofeed/master/KEY.json``, no audio) is enough
+    while that copy is published, and on a cluster the workers tag and upload too;
+    otherwise every master must be here (made again, locally or on the cluster)."""
     from ..media import master as master_mod
     from ..media import sha256_file
 
@@ -138,9 +165,12 @@ def prepare(
             problems.append(Problem(exc.path, exc.field or "audio", exc.message))
             continue
         job = job_for(config, episode, sha)
-        hit = master_mod.cached(job) if sha else None
-        if hit is not None:
-            out[episode.path] = _result(episode, hit)
+        hit = master_mod.cached(job, facts_only=uploads is not None) if sha else None
+        found = _result(episode, hit) if hit is not None else None
+        if found and uploads and found.probe and not found.audio.is_file():
+            found = found if uploads.settled(episode, found) else None  # retag on a worker
+        if found is not None:
+            out[episode.path] = found
         else:
             todo.append((episode, job))
     hashes.save()
@@ -148,7 +178,8 @@ def prepare(
         if cluster:
             from .clusterrun import run_on_cluster
 
-            done = run_on_cluster(config, todo, index, progress, finished=_log)
+            publish = {e.path: uploads.upload(e) for e, _ in todo} if uploads else {}  # S3
+            done = run_on_cluster(config, todo, index, progress, finished=_log, uploads=publish)
         else:
             done = _run(todo, jobs or default_jobs(), progress)
         for episode, _ in todo:
@@ -168,13 +199,14 @@ def source_endpoint(config: Config) -> str | None:
     return config.cluster.source_endpoint_url or config.publish.endpoint_url
 
 
-def _result(episode: Episode, result: tuple[Path | None, dict[str, Any]]) -> Mastered:
-    path, facts = result
+def _result(episode: Episode, result: tuple[Any, ...]) -> Mastered:
+    """(path | None, facts[, the record of a worker's upload]) -> Mastered."""
+    path, facts, *uploaded = result
     if path is None:
         assert episode.audio is not None
         return Mastered(episode.audio, facts)
     cut = facts.get("cut") or [0.0, None]
-    return Mastered(path, facts, float(cut[0] or 0.0))
+    return Mastered(path, facts, float(cut[0] or 0.0), uploaded[0] if uploaded else None)
 
 
 def _run(
@@ -282,35 +314,45 @@ def _clean_temp(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def shifted(episode: Episode, offset: float, duration: float) -> Episode:
+def shifted(episode: Episode, offset: float, duration: float, *, warn: bool = True) -> Episode:
     """The episode with its chapters moved by the cut at the start (``offset`` seconds) for
-    audio of ``duration`` seconds: a chapter that began before the cut and runs on into the
-    audio starts at 0; one wholly in a part cut away is left out, with a warning; so every
-    chapter left starts inside the published audio."""
+    audio of ``duration`` seconds (see :func:`shift_chapters`)."""
     if not episode.chapters:
         return episode
-    chapters = []
-    for i, c in enumerate(episode.chapters):
+    kept = shift_chapters(episode.chapters, offset, duration, episode.path, warn=warn)
+    return dataclasses.replace(episode, chapters=tuple(c for _, c in kept))
+
+
+def shift_chapters(
+    chapters: tuple[Any, ...], offset: float, duration: float, where: Path, *, warn: bool = True
+) -> list[tuple[int, Any]]:
+    """(index, chapter moved) of every chapter left: one that began before the cut and runs
+    on into the audio starts at 0; one wholly in a part cut away is left out, with a
+    warning; so every chapter left starts inside the published audio. Also what a cluster
+    worker does to the tags it is sent (publish/upload.py)."""
+    kept = []
+    for i, c in enumerate(chapters):
         start = c.start - offset
-        following = episode.chapters[i + 1] if i + 1 < len(episode.chapters) else None
+        following = chapters[i + 1] if i + 1 < len(chapters) else None
         before = start <= 0 and following is not None and following.start - offset <= 0
         if before or start >= duration:
-            log.warning(
-                "%s: chapters[%d] %r (%s) lies in the part trimmed away: left out",
-                episode.path.name,
-                i,
-                c.title,
-                _clock(c.start),
-            )
+            if warn:
+                log.warning(
+                    "%s: chapters[%d] %r (%s) lies in the part trimmed away: left out",
+                    where.name,
+                    i,
+                    c.title,
+                    _clock(c.start),
+                )
             continue
-        chapters.append(dataclasses.replace(c, start=round(max(start, 0.0), 3)))
-    if not chapters:
+        kept.append((i, dataclasses.replace(c, start=round(max(start, 0.0), 3))))
+    if not kept:
         raise MediaError(
             "every chapter lies in the parts trimmed away; check the trim or the chapters",
-            path=episode.path,
+            path=where,
             field="chapters",
         )
-    return dataclasses.replace(episode, chapters=tuple(chapters))
+    return kept
 
 
 def _clock(seconds: float) -> str:

@@ -23,8 +23,8 @@ from ..show import frontmatter
 from ..show.catalog import Catalog, Episode
 from ..show.config import Config
 from ..show.destination import sources_inside
-from ..storage import Backend, RemoteSettings, open_backend, plan
-from . import commit, deploy, unchanged
+from ..storage import Backend, RemoteSettings, is_remote, open_backend, plan
+from . import commit, deploy, unchanged, upload
 from .build import Builder, latest_copy
 from .deploy import Applied, NoProgress, Progress, apply, check_unknown, remote_state, verify
 from .report import Report, error_report
@@ -169,6 +169,10 @@ def _publish(
     remote = commit.comparable(remote_state(manifest, backend.list(), manifest_bytes), start)
     # a display that also shows mastering (the CLI's) is told about it too
     master_progress = progress if hasattr(progress, "master_start") else None
+    # an S3 destination: on a cluster the workers upload the media too (docs/cluster.md)
+    workers_upload = None
+    if is_remote(destination):
+        workers_upload = upload.destination(destination, settings_for(config, options))
     builder = Builder(
         config,
         catalog,
@@ -178,10 +182,14 @@ def _publish(
         jobs=options.jobs,
         master_progress=master_progress,
         skip_broken=options.skip_broken,
+        backend=backend,
+        workers_upload=workers_upload,
+        dry_run=options.dry_run,
     )
     artifacts = builder.build()
     checkpoint("built")
-    remote = check_unknown(remote, artifacts, backend, prune=options.prune)
+    # with what the workers uploaded (checked by the Builder)
+    remote = check_unknown(builder.remote, artifacts, backend, prune=options.prune)
     wanted = {a.key for a in artifacts}
     # what audiofeed did not publish (no manifest entry, no sha256 metadata) is never pruned
     ours = {k: o for k, o in remote.items() if k in wanted or o.sha256 is not None}

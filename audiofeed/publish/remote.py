@@ -1,12 +1,15 @@
 """What a cluster worker runs (audiofeed/executor.py sends it): master one recording on a
-machine that shares nothing with the coordinator but the sources.
+machine that shares nothing with the coordinator but the sources (and an S3 destination).
 
 The worker reads the source itself (a path on a shared filesystem, or ``s3://bucket/key``
-with its own credentials), masters it into its own cache (``$TMPDIR/audiofeed-worker``)
-and sends back the master's bytes and the facts; the coordinator keeps them under the
-same content-addressed name a local run would (media.master.store). The bytes travel in
-the task's result, so a master must fit in the coordinator's and the worker's memory (an
-hour at 128 kb/s is ~58 MB); docs/cluster.md. A task that runs twice gives the same bytes.
+with its own credentials) and masters it into its own cache (``$TMPDIR/audiofeed-worker``).
+For an S3 destination (``Task.upload``) it then tags a copy, hashes and uploads it
+(upload.py) and sends back the media record and the master's facts, not its bytes.
+Otherwise (a folder destination, or a worker that cannot write the destination) it sends
+back the master's bytes and the facts; the coordinator keeps them under the same
+content-addressed name a local run would (media.master.store). Those bytes travel in the
+task's result, so a master must fit in the coordinator's and the worker's memory (an hour
+at 128 kb/s is ~58 MB); docs/cluster.md. A task that runs twice gives the same bytes.
 """
 
 from __future__ import annotations
@@ -37,17 +40,21 @@ class Task:
     end: float | None = None
     where: Path | None = None
     endpoint_url: str | None = None
+    upload: Any = None  # upload.Upload: tag, hash and upload the master here
 
 
 @dataclass(frozen=True)
 class Done:
     """A worker's answer: the source's sha256, the facts, the master's bytes (None when
-    the recording is published as it is) and who did it."""
+    the recording is published as it is, or when the worker uploaded its tagged copy:
+    then ``record`` and the master's ``probe``) and who did it."""
 
     sha256: str
     facts: dict[str, Any]
     data: bytes | None
     worker: str
+    record: Any = None  # state.MediaRecord
+    probe: dict[str, Any] | None = None
 
 
 def home() -> Path:
@@ -92,6 +99,11 @@ def _run(task: Task) -> Done:
         if exc.path == local:  # name the recording as the coordinator knows it
             raise MediaError(exc.message, path=task.shown, field=exc.field) from None
         raise
+    if path is not None and task.upload is not None:
+        from .upload import publish_master
+
+        record, probe = publish_master(task.upload, path, facts, task.where, worker_name())
+        return Done(sha, facts, None, worker_name(), record, probe)
     data = path.read_bytes() if path is not None else None
     return Done(sha, facts, data, worker_name())
 
@@ -113,6 +125,17 @@ def _fetch(task: Task, root: Path) -> tuple[Path, str]:
         incoming.unlink(missing_ok=True)
         incoming.parent.rmdir() if incoming.parent.is_dir() else None
     return kept, sha
+
+
+def preflight(names: list[str], endpoint_url: str | None, dest: Any) -> dict[str, Any]:
+    """Run on every worker before any work: which sources it cannot read (and why), and
+    why it cannot write the destination ``dest`` (an upload.Destination; None: not asked)."""
+    from .upload import unwritable
+
+    return {
+        "unreadable": unreadable(names, endpoint_url),
+        "unwritable": unwritable(dest) if dest is not None else None,
+    }
 
 
 def unreadable(names: list[str], endpoint_url: str | None) -> dict[str, str]:

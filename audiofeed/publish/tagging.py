@@ -24,6 +24,14 @@ TAG_FORMAT = 2  # bump when the way tags are written changes: every recording is
 #: free text: an edit to the description changes the feed, not the audio (no re-upload)
 FREE_TEXT = ("comment", "long_description")
 IMAGE_TYPES = (".jpg", ".jpeg", ".png")
+#: audio-only MP4 variants are published as .m4a (audio/x-m4a), the type Apple accepts
+PUBLISHED_EXTENSION = {".m4b": ".m4a", ".mp4": ".m4a"}
+
+
+def media_key(slug: str, sha256: str, suffix: str) -> str:
+    """Where a tagged copy is published: content-addressed, so the same bytes, same key."""
+    ext = suffix.lower()
+    return f"audio/{slug}-{sha256[:10]}{PUBLISHED_EXTENSION.get(ext, ext)}"
 
 
 def episode_page_url(config: Config, episode: Episode) -> str:

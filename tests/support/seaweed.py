@@ -7,7 +7,8 @@
         s3srv.public_url("talks", "ep1.mp3")     # anonymous GET/HEAD work (Read only)
 
 Auth is on (``-s3.config``): identity ``admin`` with ADMIN_ACCESS_KEY/ADMIN_SECRET_KEY
-may do everything; anonymous requests may only read, like a public-read bucket behind a
+may do everything, ``reader`` (READER_ACCESS_KEY/READER_SECRET_KEY) read and list;
+anonymous requests may only read, like a public-read bucket behind a
 CDN. A wrong secret gets ``SignatureDoesNotMatch``, an anonymous PUT 403.
 
 Every port is explicit and free (HTTP and gRPC of master, volume, filer and S3; Iceberg
@@ -41,6 +42,9 @@ from urllib.parse import quote
 
 ADMIN_ACCESS_KEY = "AKIDAUDIOFEEDTEST"
 ADMIN_SECRET_KEY = "audiofeed-test-secret-key"
+#: an identity that may read and list every bucket but write none
+READER_ACCESS_KEY = "AKIDAUDIOFEEDREADER"
+READER_SECRET_KEY = "audiofeed-test-reader-key"
 REGION = "us-east-1"
 
 _PORT_NAMES = (
@@ -84,13 +88,19 @@ def free_ports(n: int) -> list[int]:
 
 
 def s3_config(access_key: str = ADMIN_ACCESS_KEY, secret_key: str = ADMIN_SECRET_KEY) -> dict:
-    """The identity file given to ``-s3.config``: admin keys + anonymous Read."""
+    """The identity file given to ``-s3.config``: admin keys, a reader's keys (Read and
+    List only) + anonymous Read."""
     return {
         "identities": [
             {
                 "name": "admin",
                 "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
                 "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            },
+            {
+                "name": "reader",
+                "credentials": [{"accessKey": READER_ACCESS_KEY, "secretKey": READER_SECRET_KEY}],
+                "actions": ["Read", "List"],
             },
             {"name": "anonymous", "actions": ["Read"]},
         ]
