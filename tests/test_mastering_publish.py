@@ -10,12 +10,20 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 from audiofeed.media import ffmpeg
 from tests.support import meter
 from tests.support.cli import run
-from tests.support.show import tree_snapshot
+from tests.support.show import copy_demo_show, tree_snapshot
 
 FLAC_EPISODE = "episodes/05-levelling-up.md"
+
+
+@pytest.fixture
+def show(tmp_path: Path) -> Path:
+    """The demo show never published: these tests watch its recordings being mastered."""
+    return copy_demo_show(tmp_path, warm=False)
 
 
 def feed_enclosures(show: Path) -> dict[str, str]:
