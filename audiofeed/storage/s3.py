@@ -366,7 +366,7 @@ class S3Backend(ConditionalWrites):
             extra["StorageClass"] = self.settings.storage_class
         try:
             if full and not self.bandwidth and size <= DIRECT_PUT:
-                self._put_object(key, source, extra, progress)
+                self._put_object(key, source, size, extra, progress)
             else:
                 self._transfer(key, source, extra, progress)
         except StorageError as exc:
@@ -386,7 +386,12 @@ class S3Backend(ConditionalWrites):
         return None
 
     def _put_object(
-        self, key: str, source: Path, extra: dict[str, Any], progress: BytesCallback | None
+        self,
+        key: str,
+        source: Path,
+        size: int,
+        extra: dict[str, Any],
+        progress: BytesCallback | None,
     ) -> None:
         """One PUT straight from the file: for a small object the transfer manager's
         threads and queues cost more CPU than the request (docs/performance.md). The body
@@ -405,9 +410,7 @@ class S3Backend(ConditionalWrites):
                 cancelled.append(exc)
 
         try:
-            with ReadFileChunk.from_filename(
-                str(source), 0, source.stat().st_size, [report]
-            ) as body:
+            with ReadFileChunk.from_filename(str(source), 0, size, [report]) as body:
                 self.uploader.put_object(Bucket=self.bucket, Key=self._key(key), Body=body, **extra)
         except Exception as exc:
             raise self._translate(exc, "upload", key) from exc  # the cause: see _refuses
