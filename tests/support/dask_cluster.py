@@ -74,8 +74,9 @@ class DaskCluster:
     env: dict[str, str] = field(default_factory=dict)
     logs: list[Any] = field(default_factory=list)
 
-    def start_worker(self, name: str) -> subprocess.Popen:
-        """One more ``dask worker`` process (one thread, its own folder and TMPDIR)."""
+    def start_worker(self, name: str, cpus: set[int] | None = None) -> subprocess.Popen:
+        """One more ``dask worker`` process (one thread, its own folder and TMPDIR); with
+        ``cpus``, it and every ffmpeg it starts run only on those cores (Linux affinity)."""
         home = self.root / name
         (home / "tmp").mkdir(parents=True, exist_ok=True)
         env = {**self.env, "TMPDIR": str(home / "tmp")}
@@ -86,6 +87,7 @@ class DaskCluster:
              "--nworkers", "1", "--host", "127.0.0.1", "--dashboard-address", ":0",
              "--local-directory", str(home), "--no-nanny"],
             cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )  # fmt: skip
         self.workers.append(proc)
         return proc
@@ -112,8 +114,11 @@ class DaskCluster:
 
 
 @contextmanager
-def run_dask_cluster(workers: int = 2, env: dict[str, str] | None = None) -> Iterator[DaskCluster]:
-    """A scheduler and ``workers`` worker processes on 127.0.0.1, stopped on exit."""
+def run_dask_cluster(
+    workers: int = 2, env: dict[str, str] | None = None, *, pin: bool = False
+) -> Iterator[DaskCluster]:
+    """A scheduler and ``workers`` worker processes on 127.0.0.1, stopped on exit; with
+    ``pin``, worker i runs on core i alone (as if each had a machine of one core)."""
     root = Path(tempfile.mkdtemp(prefix="audiofeed-dask-"))
     port = _free_port()
     base = {**os.environ, **(env or {}), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
@@ -128,7 +133,8 @@ def run_dask_cluster(workers: int = 2, env: dict[str, str] | None = None) -> Ite
     try:
         _wait_for_port(port, scheduler, log_path)
         for i in range(workers):
-            cluster.start_worker(f"worker-{i}")
+            cores = sorted(os.sched_getaffinity(0))
+            cluster.start_worker(f"worker-{i}", {cores[i % len(cores)]} if pin else None)
         cluster.wait_for_workers(workers)
         yield cluster
     finally:
