@@ -254,6 +254,25 @@ def test_jobs_option_masters_in_parallel_the_same_bytes(show: Path) -> None:
     assert os.cpu_count()
 
 
+def test_the_largest_recordings_are_mastered_first(show: Path) -> None:
+    """A long keynote starts first instead of finishing alone at the end of the day."""
+    for n, seconds in ((2, 2), (4, 9)):  # in programme order: the short one first
+        meter.make(show / "recordings" / f"0{n}-master.wav", "-c:a", "pcm_s24le",
+                   source=meter.speechlike(seconds, -24))  # fmt: skip
+        name = "impact-bond-model" if n == 2 else "public-procurement"
+        set_audio(show, f"episodes/0{n}-{name}.md", f"recordings/0{n}-master.wav")
+    runs, _ = traced(show, "publish", "--jobs", "1")
+    order = []  # each recording as its first ffmpeg run (its analysis) reads it
+    for args in runs:
+        given = Path(args[args.index("-i") + 1])
+        if given.parent.name == "recordings" and given not in order:
+            order.append(given)
+    assert len(order) == 6  # the two WAVs, the FLAC master, the MP3 and M4A clips
+    sizes = [p.stat().st_size for p in order]
+    assert sizes == sorted(sizes, reverse=True)
+    assert order[0].name == "04-master.wav"
+
+
 def test_a_trim_moves_transcript_cues_and_chapters_together(show: Path) -> None:
     ep = "episodes/01-outcomes-measurement.md"
     edit(show, ep, "guid = ", 'trim = { start = "00:00:04.05", end = "00:00:22.5" }\nguid = ')

@@ -42,7 +42,7 @@ def run_on_cluster(
     """Episode file -> (master path | None, facts[, the worker's media record]) or the
     MediaError, for every job; ``uploads``: episode file -> upload.Upload (or None)."""
     from ..media import master as master_mod
-    from .mastering import source_endpoint
+    from .mastering import recording_size, source_endpoint
 
     assert config.cluster.address
     endpoint = source_endpoint(config)
@@ -52,7 +52,7 @@ def run_on_cluster(
         tasks = {e.path: task_for(e, job, endpoint, up.get(e.path)) for e, job in todo}
         if not check(cluster, todo, tasks, endpoint):  # a worker cannot write: bytes back
             tasks = {k: dataclasses.replace(t, upload=None) for k, t in tasks.items()}
-        sizes = {e.path: _size(e, index) for e, _ in todo}
+        sizes = {e.path: recording_size(e, index) for e, _ in todo}
         if progress:
             progress.master_start([(e.audio.name, sizes[e.path]) for e, _ in todo if e.audio])
         started = time.monotonic()
@@ -175,12 +175,3 @@ def _keep(
     if path is None and episode.audio_url and episode.audio is not None:
         sources.ensure_local(episode.audio_url, episode.audio, endpoint, index, episode.path)
     return path, facts
-
-
-def _size(episode: Episode, index: sources.Index) -> int:
-    if episode.audio_url:
-        return int(index.stats[episode.audio_url]["size"])
-    try:
-        return episode.audio.stat().st_size if episode.audio else 0
-    except OSError:
-        return 0

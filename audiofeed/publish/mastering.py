@@ -174,6 +174,9 @@ def prepare(
         else:
             todo.append((episode, job))
     hashes.save()
+    # the largest first (a long keynote does not start last and finish alone at the end);
+    # the catalog's order among equals. Both executors start tasks in submission order.
+    todo.sort(key=lambda item: recording_size(item[0], index), reverse=True)
     if todo:
         if cluster:
             from .clusterrun import run_on_cluster
@@ -181,7 +184,7 @@ def prepare(
             publish = {e.path: uploads.upload(e) for e, _ in todo} if uploads else {}  # S3
             done = run_on_cluster(config, todo, index, progress, finished=_log, uploads=publish)
         else:
-            done = _run(todo, jobs or default_jobs(), progress)
+            done = _run(todo, jobs or default_jobs(), progress, index)
         for episode, _ in todo:
             result = done[episode.path]
             if isinstance(result, MediaError):
@@ -210,11 +213,14 @@ def _result(episode: Episode, result: tuple[Any, ...]) -> Mastered:
 
 
 def _run(
-    todo: list[tuple[Episode, Any]], jobs: int, progress: MasterProgress | None
+    todo: list[tuple[Episode, Any]],
+    jobs: int,
+    progress: MasterProgress | None,
+    index: sources.Index,
 ) -> dict[Path, Any]:
     from ..media.master import master
 
-    sizes = {e.path: _size(e.audio) for e, _ in todo}
+    sizes = {e.path: recording_size(e, index) for e, _ in todo}
     if progress:
         progress.master_start([(e.audio.name, sizes[e.path]) for e, _ in todo if e.audio])
     results: dict[Path, Any] = {}
@@ -285,9 +291,12 @@ def _log(
     )
 
 
-def _size(path: Path | None) -> int:
+def recording_size(episode: Episode, index: sources.Index) -> int:
+    """Bytes of the episode's recording (an ``s3://`` one as its bucket listed it)."""
+    if episode.audio_url and episode.audio_url in index.stats:
+        return int(index.stats[episode.audio_url]["size"])
     try:
-        return path.stat().st_size if path else 0
+        return episode.audio.stat().st_size if episode.audio else 0
     except OSError:
         return 0
 
