@@ -40,7 +40,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.support.seaweed import _stop_process, free_ports
+from tests.support.seaweed import _stop_process, free_ports, s3_client, tail
 
 ACCESS_KEY = "AKIDRCLONETEST"
 SECRET_KEY = "audiofeed-rclone-secret-key"
@@ -80,22 +80,12 @@ class RcloneS3:
     def client(self, *, access_key: str | None = None, secret_key: str | None = None):
         """A boto3 S3 client for this server (path-style, no retries, checksums only
         where required, as audiofeed sends them to non-AWS endpoints)."""
-        import boto3
-        from botocore.config import Config
-
-        return boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            region_name=self.region,
-            aws_access_key_id=access_key or self.access_key,
-            aws_secret_access_key=secret_key or self.secret_key,
-            config=Config(
-                s3={"addressing_style": "path"},
-                retries={"max_attempts": 1},
-                connect_timeout=5,
-                read_timeout=30,
-                request_checksum_calculation="when_required",
-            ),
+        return s3_client(
+            self.endpoint,
+            self.region,
+            access_key or self.access_key,
+            secret_key or self.secret_key,
+            request_checksum_calculation="when_required",
         )
 
     def public_url(self, bucket: str, key: str) -> str:
@@ -103,10 +93,7 @@ class RcloneS3:
         return f"{self.public}/{bucket}/{quote(key)}"
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return tail(self.log_path, lines)
 
     def alive(self) -> bool:
         return all(p.poll() is None for p in self._procs)

@@ -107,6 +107,36 @@ def s3_config(access_key: str = ADMIN_ACCESS_KEY, secret_key: str = ADMIN_SECRET
     }
 
 
+def s3_client(endpoint: str, region: str, access_key: str, secret_key: str, **config: object):
+    """A boto3 S3 client for a test server: path-style, no retries, short timeouts;
+    ``config``: more botocore Config settings."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=Config(
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": 1},
+            connect_timeout=5,
+            read_timeout=30,
+            **config,
+        ),
+    )
+
+
+def tail(log: Path, lines: int = 40) -> str:
+    """The last lines of a server's log ("" when it cannot be read)."""
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
 @dataclass
 class SeaweedFS:
     """A running server. ``endpoint`` is the S3 URL (http://127.0.0.1:PORT)."""
@@ -123,21 +153,8 @@ class SeaweedFS:
 
     def client(self, *, access_key: str | None = None, secret_key: str | None = None):
         """A boto3 S3 client for this server (path-style, no retries)."""
-        import boto3
-        from botocore.config import Config
-
-        return boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            region_name=self.region,
-            aws_access_key_id=access_key or self.access_key,
-            aws_secret_access_key=secret_key or self.secret_key,
-            config=Config(
-                s3={"addressing_style": "path"},
-                retries={"max_attempts": 1},
-                connect_timeout=5,
-                read_timeout=30,
-            ),
+        return s3_client(
+            self.endpoint, self.region, access_key or self.access_key, secret_key or self.secret_key
         )
 
     def public_url(self, bucket: str, key: str) -> str:
@@ -145,10 +162,7 @@ class SeaweedFS:
         return f"{self.endpoint}/{bucket}/{quote(key)}"
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return tail(self.log_path, lines)
 
     def alive(self) -> bool:
         return self._proc.poll() is None
