@@ -97,6 +97,29 @@ def test_a_peaky_quiet_master_gets_a_limiter_and_keeps_its_ceiling(tmp_path: Pat
     check_on_target(out, 4.0)
 
 
+def test_a_limited_master_is_encoded_once_and_lands_on_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the limiter and the encoder take off is measured first (the whole cut filtered,
+    a minute from the middle encoded), so the one full encode lands on target."""
+    clicks = "aevalsrc='0.5*lt(mod(t\\,1)\\,0.001)':s=48000:d=90"
+    source = f"{meter.speechlike(90, -5)}[a];{clicks}[b];[a][b]amix=inputs=2:normalize=0"
+    src = meter.make(tmp_path / "a.wav", "-filter_complex", source, "-ac", "2",
+                     "-c:a", "pcm_s24le")  # fmt: skip
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv(ffmpeg.TRACE_ENV, str(trace))
+    out, facts = m.master(job(src, tmp_path))
+    assert facts["limiter"] is True
+    encodes = [r for r in map(json.loads, trace.read_text().splitlines()) if "-c:a" in r]
+    excerpts = [r for r in encodes if "-ss" in r]
+    assert len(encodes) == 2 and len(excerpts) == 1  # the minute, then the whole once
+    cut = excerpts[0]
+    assert cut[cut.index("-ss") + 1] == "15.000" and cut[cut.index("-to") + 1] == "75.000"
+    got = meter.measure(out)  # the independent meter: closer than the 1 LU tolerance
+    assert abs(got.integrated - TARGET) <= 0.5, got
+    assert got.true_peak <= CEILING, got
+
+
 def test_an_mp3_on_target_is_passed_through_and_an_off_target_one_is_not(tmp_path: Path) -> None:
     loud = meter.make(tmp_path / "on.mp3", "-c:a", "libmp3lame", "-b:a", "128k",
                       source=meter.speechlike(4, 6.5))  # fmt: skip

@@ -10,10 +10,13 @@ on a cluster later. Steps:
    measured as dual-mono) and, with ``trim_silence``, ``silencedetect``;
 2. **decide**: an MP3 or AAC file Apple accepts, on target within the tolerance, with a
    true peak under the ceiling and nothing to cut, is published as it is (``None``);
-3. **encode** in one pass: cut, downmix/resample, linear ``volume`` gain and, only where
+3. **predict** what the chain takes off (:func:`_shortfall`): a limiter or a downmix (the
+   whole cut filtered and measured, no encode) and the encoder (a minute from the middle
+   encoded and measured beside the same minute filtered); the gain is raised by that;
+4. **encode** in one pass: cut, downmix/resample, linear ``volume`` gain and, only where
    that gain would push the true peak over the ceiling, a limiter; the result is measured
-   again and, if it missed (a limiter or a downmix changes the loudness, lossy coding moves
-   the peaks), encoded once more with the gain corrected.
+   again and, if it still missed (lossy coding moves the peaks too), encoded once more with
+   the gain corrected.
 
 Outputs are content-addressed by :func:`cache_key` (source sha256 + settings + cut + stream
 + encoder version) and written as temp file + fsync + rename, the facts JSON after the
@@ -37,7 +40,7 @@ from . import ffmpeg
 from .probe import FORMATS
 from .probe import probe as probe_file
 
-VERSION = 1  # bump when the way recordings are mastered changes: every master is re-made
+VERSION = 2  # bump when the way recordings are mastered changes: every master is re-made
 #: what ``publish`` takes as a recording
 INPUT_EXTENSIONS = RECORDING_EXTENSIONS
 #: extensions whose MP3/AAC content is published as it is when it is on target
@@ -48,6 +51,7 @@ SILENT = -70.0  # LUFS: ebur128's floor (absolute gate)
 MAX_RATE = 48000  # "keep" above this resamples (MP3 cannot carry 96 kHz)
 ATTEMPTS = 4  # encodes at most: the first, then corrections of gain and limit
 HEADROOM = 0.3  # dB kept under the ceiling when deciding on a limiter (lossy overshoot)
+EXCERPT = 60.0  # seconds from the middle encoded to learn what the encoder takes off
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ def master(job: Job) -> tuple[Path | None, dict[str, Any]]:
     gain = s.loudness - m["integrated"]
     limit = s.true_peak - 1.0 if m["true_peak"] + gain > s.true_peak - HEADROOM else None
     try:
+        gain += _shortfall(job, tmp, m, start, end, gain, limit)
         for attempt in range(ATTEMPTS):
             _encode(job, tmp, start, end, gain, limit)
             result = loudness(tmp, where=job.source)
@@ -365,9 +370,54 @@ def _unreadable(
     return MediaError(message, path=where, field=field)
 
 
-def _encode(
-    job: Job, tmp: Path, start: float, end: float | None, gain: float, limit: float | None
-) -> None:
+def _shortfall(
+    job: Job,
+    tmp: Path,
+    m: dict[str, Any],
+    start: float,
+    end: float | None,
+    gain: float,
+    limit: float | None,
+) -> float:
+    """How far (dB) the first encode would land under the target, so that it is usually the
+    only one: what the limiter or a downmix takes (the whole cut filtered and measured, no
+    encode) plus what the encoder takes (a minute from the middle encoded and measured
+    beside the same minute filtered). 0.0 where an excerpt is too short or too quiet to tell;
+    the encodes that follow still measure and correct."""
+    s = job.settings
+    last = end if end is not None else (job.start or 0.0) + m["duration"]
+    middle = (start + last) / 2
+    a, b = max(start, middle - EXCERPT / 2), min(last, middle + EXCERPT / 2)
+    if b - a < 5.0:
+        return 0.0
+    changed = limit is not None or s.channels == "mono" or m.get("channels", 2) > 2
+    try:  # a failure here is left to the encode, which names it as ever
+        whole = _filtered(job, start, end, gain, limit) if changed else m["integrated"] + gain
+        _encode(job, tmp, a, b, gain, limit)
+        coded = loudness(tmp, where=job.source)["integrated"]
+        plain = _filtered(job, a, b, gain, limit)
+    except MediaError:
+        return 0.0
+    if min(whole, coded, plain) <= SILENT + 20:
+        return 0.0
+    return (s.loudness - whole) + (plain - coded)
+
+
+def _filtered(job: Job, start: float, end: float | None, gain: float, limit: float | None) -> float:
+    """Integrated loudness (LUFS) of the cut as the encoder would be given it, measured as
+    :func:`loudness` measures (mono as dual-mono), without the true peak."""
+    chain = _chain(job, gain, limit) + ",ebur128=framelog=verbose:dualmono=true"
+    args = [*ffmpeg.QUIET, "-v", "info", *_cut(start, end), "-i", str(job.source)]
+    args += ["-map", f"0:a:{job.stream}", "-vn", "-sn", "-dn", "-af", chain, "-f", "null", "-"]
+    err = ffmpeg.run(args, path=job.source, doing="measure the recording").stderr
+    found = re.search(r"^\s+I:\s+(-?[\d.]+) LUFS", err[err.rfind("Summary:") :], re.M)
+    if not found:
+        raise MediaError("no loudness could be measured", path=job.source, field="audio")
+    return float(found[1])
+
+
+def _chain(job: Job, gain: float, limit: float | None) -> str:
+    """The filters between the decoder and the encoder: layout, rate, gain, limiter."""
     s = job.settings
     rate = s.sample_rate
     chain = ["aformat=channel_layouts=mono" if s.channels == "mono" else
@@ -379,9 +429,17 @@ def _encode(
         chain.append(
             f"alimiter=limit={10 ** (limit / 20):.4f}:attack=5:release=100:level=false:latency=true"
         )
+    return ",".join(chain)
+
+
+def _encode(
+    job: Job, tmp: Path, start: float, end: float | None, gain: float, limit: float | None
+) -> None:
+    s = job.settings
     args = [*ffmpeg.QUIET, "-v", "error", "-y", *_cut(start, end), "-i", str(job.source)]
     args += ["-map", f"0:a:{job.stream}", "-vn", "-sn", "-dn", "-map_metadata", "-1"]
-    args += ["-map_chapters", "-1", "-af", ",".join(chain), *ffmpeg.BITEXACT, "-threads", "1"]
+    args += ["-map_chapters", "-1", "-af", _chain(job, gain, limit), *ffmpeg.BITEXACT]
+    args += ["-threads", "1"]
     if s.format == "aac":
         args += ["-c:a", "aac", "-b:a", f"{s.bitrate}k", "-f", "ipod", "-movflags", "+faststart"]
     else:
