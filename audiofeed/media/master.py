@@ -112,9 +112,12 @@ def master(job: Job) -> tuple[Path | None, dict[str, Any]]:
     out = job.cache_dir / f"{key[:24]}{s.extension}"
     tmp = job.cache_dir / f".tmp-{key[:24]}-{os.getpid()}{s.extension}"
     gain = s.loudness - m["integrated"]
-    limit = s.true_peak - 1.0 if m["true_peak"] + gain > s.true_peak - HEADROOM else None
+    limit = _limit(s, m, gain)
     try:
-        gain += _shortfall(job, tmp, m, start, end, gain, limit)
+        raised = gain + _shortfall(job, tmp, m, start, end, gain, limit)
+        if limit is None and (limit := _limit(s, m, raised)) is not None:
+            raised = gain + _shortfall(job, tmp, m, start, end, gain, limit)  # with it
+        gain = raised
         for attempt in range(ATTEMPTS):
             _encode(job, tmp, start, end, gain, limit)
             result = loudness(tmp, where=job.source)
@@ -368,6 +371,12 @@ def _unreadable(
             "a recording?"
         )
     return MediaError(message, path=where, field=field)
+
+
+def _limit(s: MasterSettings, m: dict[str, Any], gain: float) -> float | None:
+    """The limiter's ceiling (dBTP) when ``gain`` would push the true peak near or over
+    the ceiling, else None (no limiter)."""
+    return s.true_peak - 1.0 if m["true_peak"] + gain > s.true_peak - HEADROOM else None
 
 
 def _shortfall(
