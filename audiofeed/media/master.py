@@ -324,14 +324,15 @@ def _cut(start: float | None, end: float | None) -> list[str]:
     return args
 
 
-def _summary(stderr: str) -> dict[str, float] | None:
-    """ebur128's summary: I, LRA and the true peak."""
+def _summary(stderr: str, *, peak: bool = True) -> dict[str, float] | None:
+    """ebur128's summary: I, LRA and (``peak``) the true peak."""
     at = stderr.rfind("Summary:")
     if at < 0:
         return None
     text = stderr[at:]
     values = {}
-    for name, label in (("integrated", "I"), ("lra", "LRA"), ("true_peak", "Peak")):
+    labels = (("integrated", "I"), ("lra", "LRA"), ("true_peak", "Peak"))
+    for name, label in labels if peak else labels[:2]:
         m = re.search(rf"^\s+{label}:\s+(-?inf|-?[\d.]+)", text, re.M)
         if not m:
             return None
@@ -418,11 +419,11 @@ def _filtered(job: Job, start: float, end: float | None, gain: float, limit: flo
     chain = _chain(job, gain, limit) + ",ebur128=framelog=verbose:dualmono=true"
     args = [*ffmpeg.QUIET, "-v", "info", *_cut(start, end), "-i", str(job.source)]
     args += ["-map", f"0:a:{job.stream}", "-vn", "-sn", "-dn", "-af", chain, "-f", "null", "-"]
-    err = ffmpeg.run(args, path=job.source, doing="measure the recording").stderr
-    found = re.search(r"^\s+I:\s+(-?[\d.]+) LUFS", err[err.rfind("Summary:") :], re.M)
-    if not found:
+    proc = ffmpeg.run(args, path=job.source, doing="measure the recording")
+    found = _summary(proc.stderr, peak=False)
+    if found is None:
         raise MediaError("no loudness could be measured", path=job.source, field="audio")
-    return float(found[1])
+    return found["integrated"]
 
 
 def _chain(job: Job, gain: float, limit: float | None) -> str:
